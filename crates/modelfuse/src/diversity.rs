@@ -1,0 +1,1 @@
+//! Diversity between models: how differently they err.

@@ -1,0 +1,64 @@
+//! Fuse the predictions of several models into one better predictor.
+//!
+//! `modelfuse` takes the outputs of several fine-tuned models on the same
+//! samples (class probabilities, hard labels, or regression values), aligns
+//! them by model name, sample id and class name, and combines them: averages,
+//! votes, weighted and rank-based schemes. It scores models and fusions with
+//! the usual metrics (computed exactly as scikit-learn does) and measures how
+//! diverse the models are. It does no I/O: the `modelfuse-io` crate reads and
+//! writes files, and the `modelfuse` binary drives both.
+//!
+//! # Overview
+//!
+//! * [`Predictions`]: the validated `models × samples × outputs` block, built
+//!   once by [`Predictions::from_outputs`]; [`Targets`] holds the truth.
+//! * [`Weights`]: per-model weights that always lie on the simplex.
+//! * [`Fuser`] / [`Fitted`]: settings that learn, and a fuser ready to
+//!   predict.
+//! * [`FuserSpec`]: the one serialisable enum naming every method;
+//!   [`FittedFuser`] is the versioned, saved form of a fitted fuser.
+//! * [`metrics`] and [`diversity`]: how good each model and the fusion are,
+//!   and how differently the models err.
+//!
+//! # Example
+//!
+//! ```ignore
+//! use modelfuse::{BuildOptions, Content, FuserSpec, ModelOutput, Predictions};
+//!
+//! let model = |name: &str, p: [f32; 4]| ModelOutput {
+//!     name: name.into(),
+//!     ids: vec!["a".into(), "b".into()],
+//!     content: Content::Scores {
+//!         columns: vec!["neg".into(), "pos".into()],
+//!         values: p.to_vec(),
+//!     },
+//! };
+//! let preds = Predictions::from_outputs(
+//!     vec![model("bert", [0.9, 0.1, 0.4, 0.6]), model("roberta", [0.7, 0.3, 0.2, 0.8])],
+//!     &BuildOptions::default(),
+//! )?;
+//! let fitted = FuserSpec::Mean.fit(&preds, None)?;
+//! let fused = fitted.predict(&preds)?;
+//! assert_eq!(fused.row(0, 0), [0.8, 0.2]);
+//! assert_eq!(fused.row(0, 1), [0.3, 0.7]);
+//! # Ok::<(), modelfuse::Error>(())
+//! ```ignore
+#![deny(missing_docs)]
+
+pub mod diversity;
+mod error;
+mod fuser;
+pub mod fusers;
+pub mod metrics;
+mod predictions;
+mod spec;
+mod weights;
+
+pub use error::{Error, ErrorKind, Location, Result};
+pub use fuser::{Fitted, Fuser};
+pub use predictions::{
+    BuildOptions, Content, ModelOutput, Predictions, SUM_TOLERANCE, Targets, Task, TaskHint,
+    argmax, id_order,
+};
+pub use spec::{FORMAT_VERSION, FittedFuser, FittedState, FuserSpec, Method};
+pub use weights::Weights;

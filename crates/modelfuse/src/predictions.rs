@@ -1,0 +1,1097 @@
+//! The central data type: the aligned, validated outputs of several models.
+//!
+//! [`Predictions`] is built once, through a validating constructor, from the raw
+//! per-model outputs that a front end read ([`ModelOutput`]). Models are
+//! aligned by name, samples by id and classes by name, never by position, and
+//! everything downstream relies on the invariants checked here:
+//!
+//! * every model has exactly the same sample ids and the same classes;
+//! * every value is finite;
+//! * probabilities lie in `[0, 1]`, and for single-label tasks each row sums
+//!   to one (rows within [`SUM_TOLERANCE`] are renormalised exactly);
+//! * models are stored sorted by name and samples in [`id_order`], so the
+//!   result never depends on the order in which files or rows arrived.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// How far a probability row may be from summing to one before it is
+/// rejected (without `renormalize`). Files written with six decimals over a
+/// hundred classes drift by up to ~1e-4; anything past 1e-3 is a real error.
+pub const SUM_TOLERANCE: f64 = 1e-3;
+
+/// Probabilities may overshoot `[0, 1]` by this much from float printing.
+const RANGE_TOLERANCE: f32 = 1e-6;
+
+/// The kind of prediction problem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Task {
+    /// Two mutually exclusive classes; the second class is the positive one.
+    Binary,
+    /// `n_classes > 2` mutually exclusive classes; each row sums to one.
+    Multiclass {
+        /// Number of classes.
+        n_classes: usize,
+    },
+    /// `n_labels` independent yes/no labels (one sigmoid each).
+    Multilabel {
+        /// Number of labels.
+        n_labels: usize,
+    },
+    /// One real value per sample.
+    Regression,
+}
+
+impl Task {
+    /// Number of output columns per sample.
+    pub fn n_outputs(&self) -> usize {
+        match *self {
+            Task::Binary => 2,
+            Task::Multiclass { n_classes } => n_classes,
+            Task::Multilabel { n_labels } => n_labels,
+            Task::Regression => 1,
+        }
+    }
+
+    /// True for binary and multiclass: exactly one class per sample.
+    pub fn is_single_label(&self) -> bool {
+        matches!(self, Task::Binary | Task::Multiclass { .. })
+    }
+
+    /// A short lowercase name for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Task::Binary => "binary",
+            Task::Multiclass { .. } => "multiclass",
+            Task::Multilabel { .. } => "multilabel",
+            Task::Regression => "regression",
+        }
+    }
+
+    fn classification(n: usize) -> Task {
+        if n == 2 {
+            Task::Binary
+        } else {
+            Task::Multiclass { n_classes: n }
+        }
+    }
+}
+
+/// The total order used for sample ids and for discovered class names:
+/// integers compare numerically and come first, everything else compares by
+/// bytes; equal numbers written differently ("01", "1") fall back to bytes.
+pub fn id_order(a: &str, b: &str) -> Ordering {
+    match (a.parse::<i64>(), b.parse::<i64>()) {
+        (Ok(x), Ok(y)) => x.cmp(&y).then_with(|| a.cmp(b)),
+        (Ok(_), Err(_)) => Ordering::Less,
+        (Err(_), Ok(_)) => Ordering::Greater,
+        (Err(_), Err(_)) => a.cmp(b),
+    }
+}
+
+/// What one model predicted, as read from a file: not yet validated or aligned.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelOutput {
+    /// The model's name (the file stem); models are aligned by it.
+    pub name: String,
+    /// One id per row, in file order.
+    pub ids: Vec<String>,
+    /// The predicted values.
+    pub content: Content,
+}
+
+/// The values of a [`ModelOutput`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Content {
+    /// One score per class: probabilities, or logits when
+    /// [`BuildOptions::logits`] is set. Row-major, `ids.len() × columns.len()`.
+    Scores {
+        /// Class names, one per column.
+        columns: Vec<String>,
+        /// Row-major values.
+        values: Vec<f32>,
+    },
+    /// Hard predictions: one class label per row. For multilabel tasks the
+    /// label sets are `|`-separated (an empty string is the empty set).
+    Labels(Vec<String>),
+    /// Regression: one value per row.
+    Values(Vec<f32>),
+}
+
+/// Which task to build when the files alone cannot tell.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TaskHint {
+    /// Regression when the files hold values, otherwise binary or multiclass
+    /// by the number of classes.
+    #[default]
+    Auto,
+    /// Independent labels: scores are per-label probabilities (or logits
+    /// turned into probabilities by a sigmoid) that need not sum to one.
+    Multilabel,
+}
+
+/// Settings for [`Predictions::from_outputs`].
+#[derive(Clone, Debug, Default)]
+pub struct BuildOptions {
+    /// Which task to build.
+    pub task: TaskHint,
+    /// Scores are logits: softmax them (sigmoid for multilabel).
+    pub logits: bool,
+    /// Rescale probability rows that do not sum to one instead of rejecting
+    /// them (they must still be non-negative with a positive sum).
+    pub renormalize: bool,
+    /// The classes, in this order (for example those a fitted fuser was fitted
+    /// on). When `None`, the classes are the columns of the first model with
+    /// scores, or, when every model gave hard labels, the sorted union of all
+    /// labels seen and of [`BuildOptions::extra_classes`].
+    pub classes: Option<Vec<String>>,
+    /// Labels known to be classes although no model predicted them (the labels
+    /// file's, typically). Used only when the classes are discovered.
+    pub extra_classes: Vec<String>,
+}
+
+/// The aligned outputs of several models on the same samples: a dense
+/// `models × samples × outputs` block of `f32`, contiguous per model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Predictions {
+    task: Task,
+    models: Vec<String>,
+    ids: Vec<String>,
+    classes: Vec<String>,
+    hard: Vec<bool>,
+    values: Vec<f32>,
+}
+
+impl Predictions {
+    /// Aligns and validates the outputs of several models.
+    ///
+    /// Models end up sorted by name, samples in [`id_order`]. Logits are turned
+    /// into probabilities here; hard labels become one-hot rows flagged as hard.
+    ///
+    /// # Errors
+    ///
+    /// An error names the model, the sample id and the class concerned, and
+    /// says what was expected and what was found: no models, duplicated model
+    /// names or ids, a model without rows, ids or classes that differ between
+    /// models, labels outside the classes, values that are not finite,
+    /// probabilities outside `[0, 1]` or rows not summing to one.
+    pub fn from_outputs(mut outputs: Vec<ModelOutput>, opts: &BuildOptions) -> Result<Self> {
+        if outputs.is_empty() {
+            return Err(Error::shape("expected at least one model, found none"));
+        }
+        outputs.sort_by(|a, b| a.name.cmp(&b.name));
+        for pair in outputs.windows(2) {
+            if pair[0].name == pair[1].name {
+                return Err(Error::mismatch(format!(
+                    "two models are named '{}'; model names must be unique",
+                    pair[0].name
+                )));
+            }
+        }
+        for out in &outputs {
+            check_model_shape(out)?;
+        }
+        let task_kind = task_kind(&outputs, opts)?;
+        let ids = aligned_ids(&outputs)?;
+        let classes = match task_kind {
+            Kind::Regression => vec!["value".to_string()],
+            Kind::Single | Kind::Multi => discover_classes(&outputs, opts)?,
+        };
+        let task = match task_kind {
+            Kind::Regression => Task::Regression,
+            Kind::Multi => Task::Multilabel {
+                n_labels: classes.len(),
+            },
+            Kind::Single => {
+                if classes.len() < 2 {
+                    return Err(Error::shape(format!(
+                        "expected at least two classes, found {} ({})",
+                        classes.len(),
+                        classes.join(", ")
+                    )));
+                }
+                Task::classification(classes.len())
+            }
+        };
+        let n = ids.len();
+        let k = classes.len();
+        let mut values = Vec::with_capacity(outputs.len() * n * k);
+        let mut hard = Vec::with_capacity(outputs.len());
+        for out in &outputs {
+            let block = fill_model(out, &ids, &classes, task, opts)
+                .map_err(|e| e.with_model(out.name.clone()))?;
+            hard.push(matches!(out.content, Content::Labels(_)));
+            values.extend_from_slice(&block);
+        }
+        Ok(Predictions {
+            task,
+            models: outputs.into_iter().map(|o| o.name).collect(),
+            ids,
+            classes,
+            hard,
+            values,
+        })
+    }
+
+    /// Builds predictions from an already aligned block, checking every
+    /// invariant (use this from code that produced probabilities itself).
+    ///
+    /// # Errors
+    ///
+    /// Wrong lengths, duplicate names or ids, values that are not finite or
+    /// rows off the simplex.
+    pub fn new(
+        task: Task,
+        models: Vec<String>,
+        ids: Vec<String>,
+        classes: Vec<String>,
+        values: Vec<f32>,
+    ) -> Result<Self> {
+        let hard = vec![false; models.len()];
+        let p = Predictions {
+            task,
+            models,
+            ids,
+            classes,
+            hard,
+            values,
+        };
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// The output of a fuser: one model named `name`, probabilities already
+    /// on the simplex (checked in debug builds).
+    pub(crate) fn fused(template: &Predictions, name: &str, values: Vec<f32>) -> Self {
+        let p = Predictions {
+            task: template.task,
+            models: vec![name.to_string()],
+            ids: template.ids.clone(),
+            classes: template.classes.clone(),
+            hard: vec![false],
+            values,
+        };
+        debug_assert!(p.validate().is_ok(), "{:?}", p.validate());
+        p
+    }
+
+    fn validate(&self) -> Result<()> {
+        let (m, n, k) = (self.models.len(), self.ids.len(), self.classes.len());
+        if k != self.task.n_outputs() {
+            return Err(Error::shape(format!(
+                "a {} task expects {} outputs, found {} classes",
+                self.task.name(),
+                self.task.n_outputs(),
+                k
+            )));
+        }
+        if self.values.len() != m * n * k {
+            return Err(Error::shape(format!(
+                "expected {m} models × {n} samples × {k} outputs = {} values, found {}",
+                m * n * k,
+                self.values.len()
+            )));
+        }
+        unique("model", &self.models)?;
+        unique("id", &self.ids)?;
+        unique("class", &self.classes)?;
+        for (mi, model) in self.models.iter().enumerate() {
+            for (i, id) in self.ids.iter().enumerate() {
+                let row = &self.values[(mi * n + i) * k..(mi * n + i + 1) * k];
+                check_row(row, &self.classes, self.task, false)
+                    .map_err(|e| e.with_model(model.clone()).with_id(id.clone()))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The task these predictions are for.
+    pub fn task(&self) -> Task {
+        self.task
+    }
+
+    /// Model names, sorted.
+    pub fn models(&self) -> &[String] {
+        &self.models
+    }
+
+    /// Sample ids, in [`id_order`].
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
+    /// Class names (output columns) in their fixed order; `["value"]` for
+    /// regression.
+    pub fn classes(&self) -> &[String] {
+        &self.classes
+    }
+
+    /// Number of models.
+    pub fn n_models(&self) -> usize {
+        self.models.len()
+    }
+
+    /// Number of samples.
+    pub fn n_samples(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Number of outputs per sample (classes, labels, or 1 for regression).
+    pub fn n_outputs(&self) -> usize {
+        self.classes.len()
+    }
+
+    /// Whether model `m` gave hard labels (its rows are one-hot).
+    pub fn is_hard(&self, m: usize) -> bool {
+        self.hard[m]
+    }
+
+    /// The whole block, `models × samples × outputs`, row-major.
+    pub fn as_slice(&self) -> &[f32] {
+        &self.values
+    }
+
+    /// Consumes the predictions, returning the value block.
+    pub fn into_values(self) -> Vec<f32> {
+        self.values
+    }
+
+    /// All rows of model `m`, `samples × outputs`, row-major.
+    pub fn model(&self, m: usize) -> &[f32] {
+        let len = self.ids.len() * self.classes.len();
+        &self.values[m * len..(m + 1) * len]
+    }
+
+    /// Model `m`'s output row for sample `i`.
+    pub fn row(&self, m: usize, i: usize) -> &[f32] {
+        let k = self.classes.len();
+        let start = (m * self.ids.len() + i) * k;
+        &self.values[start..start + k]
+    }
+
+    /// The index of a model by name.
+    pub fn model_index(&self, name: &str) -> Option<usize> {
+        self.models.binary_search(&name.to_string()).ok()
+    }
+
+    /// Model `m`'s predicted class per sample (single-label tasks): the
+    /// highest probability, ties to the lowest class index.
+    pub fn predicted_classes(&self, m: usize) -> Vec<usize> {
+        self.model(m)
+            .chunks_exact(self.classes.len())
+            .map(argmax)
+            .collect()
+    }
+
+    /// The predictions restricted to the named models, in the given order
+    /// (the order a fitted fuser was fitted in).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Mismatch`] naming the models that are missing and those
+    /// that were not expected.
+    pub fn select_models(&self, names: &[String]) -> Result<Predictions> {
+        let wanted: BTreeSet<&String> = names.iter().collect();
+        let have: BTreeSet<&String> = self.models.iter().collect();
+        let missing: Vec<&str> = wanted.difference(&have).map(|s| s.as_str()).collect();
+        let extra: Vec<&str> = have.difference(&wanted).map(|s| s.as_str()).collect();
+        if !missing.is_empty() || !extra.is_empty() {
+            let mut msg = format!(
+                "expected the models [{}], found [{}]",
+                names.join(", "),
+                self.models.join(", ")
+            );
+            if !missing.is_empty() {
+                msg.push_str(&format!("; missing: {}", missing.join(", ")));
+            }
+            if !extra.is_empty() {
+                msg.push_str(&format!("; unexpected: {}", extra.join(", ")));
+            }
+            return Err(Error::mismatch(msg));
+        }
+        let mut values = Vec::with_capacity(self.values.len());
+        let mut hard = Vec::with_capacity(names.len());
+        for name in names {
+            let m = self.model_index(name).expect("checked above");
+            values.extend_from_slice(self.model(m));
+            hard.push(self.hard[m]);
+        }
+        Ok(Predictions {
+            task: self.task,
+            models: names.to_vec(),
+            ids: self.ids.clone(),
+            classes: self.classes.clone(),
+            hard,
+            values,
+        })
+    }
+
+    /// One model's predictions on their own.
+    pub fn single_model(&self, m: usize) -> Predictions {
+        Predictions {
+            task: self.task,
+            models: vec![self.models[m].clone()],
+            ids: self.ids.clone(),
+            classes: self.classes.clone(),
+            hard: vec![self.hard[m]],
+            values: self.model(m).to_vec(),
+        }
+    }
+}
+
+/// The index of the largest value, ties to the lowest index. NaN never
+/// occurs in validated predictions.
+pub fn argmax(row: &[f32]) -> usize {
+    let mut best = 0;
+    for (j, &v) in row.iter().enumerate().skip(1) {
+        if v > row[best] {
+            best = j;
+        }
+    }
+    best
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Single,
+    Multi,
+    Regression,
+}
+
+fn check_model_shape(out: &ModelOutput) -> Result<()> {
+    let err = |msg: String| Err(Error::shape(msg).with_model(out.name.clone()));
+    if out.ids.is_empty() {
+        return err("expected at least one row, found none".into());
+    }
+    let n = out.ids.len();
+    match &out.content {
+        Content::Scores { columns, values } => {
+            if columns.is_empty() {
+                return err("expected at least one class column, found none".into());
+            }
+            if values.len() != n * columns.len() {
+                return err(format!(
+                    "expected {n} rows × {} columns = {} values, found {}",
+                    columns.len(),
+                    n * columns.len(),
+                    values.len()
+                ));
+            }
+            if let Some(dup) = first_duplicate(columns) {
+                return Err(Error::mismatch(format!("the class column '{dup}' appears twice"))
+                    .with_model(out.name.clone()));
+            }
+        }
+        Content::Labels(labels) if labels.len() != n => {
+            return err(format!("expected {n} labels, found {}", labels.len()));
+        }
+        Content::Values(v) if v.len() != n => {
+            return err(format!("expected {n} values, found {}", v.len()));
+        }
+        _ => {}
+    }
+    if let Some(dup) = first_duplicate(&out.ids) {
+        return Err(Error::mismatch("the id appears more than once; ids must be unique")
+            .with_model(out.name.clone())
+            .with_id(dup));
+    }
+    Ok(())
+}
+
+fn first_duplicate(items: &[String]) -> Option<String> {
+    let mut seen = HashMap::with_capacity(items.len());
+    for s in items {
+        if seen.insert(s.as_str(), ()).is_some() {
+            return Some(s.clone());
+        }
+    }
+    None
+}
+
+fn unique(what: &str, items: &[String]) -> Result<()> {
+    match first_duplicate(items) {
+        Some(d) => Err(Error::mismatch(format!("the {what} '{d}' appears more than once"))),
+        None => Ok(()),
+    }
+}
+
+fn task_kind(outputs: &[ModelOutput], opts: &BuildOptions) -> Result<Kind> {
+    let regression: Vec<&str> = outputs
+        .iter()
+        .filter(|o| matches!(o.content, Content::Values(_)))
+        .map(|o| o.name.as_str())
+        .collect();
+    if regression.len() == outputs.len() {
+        if opts.task == TaskHint::Multilabel {
+            return Err(Error::mismatch(
+                "expected multilabel scores, found regression values (a 'value' column)",
+            ));
+        }
+        return Ok(Kind::Regression);
+    }
+    if !regression.is_empty() {
+        let other = outputs
+            .iter()
+            .find(|o| !matches!(o.content, Content::Values(_)))
+            .map(|o| o.name.as_str())
+            .unwrap_or_default();
+        return Err(Error::mismatch(format!(
+            "models disagree on the task: [{}] give regression values, '{other}' gives class scores or labels",
+            regression.join(", ")
+        )));
+    }
+    Ok(match opts.task {
+        TaskHint::Auto => Kind::Single,
+        TaskHint::Multilabel => Kind::Multi,
+    })
+}
+
+/// The sorted ids of the first model, after checking every model has the
+/// same set.
+fn aligned_ids(outputs: &[ModelOutput]) -> Result<Vec<String>> {
+    let first = &outputs[0];
+    let mut ids = first.ids.clone();
+    ids.sort_by(|a, b| id_order(a, b));
+    let reference: BTreeSet<&str> = first.ids.iter().map(|s| s.as_str()).collect();
+    for out in &outputs[1..] {
+        let other: BTreeSet<&str> = out.ids.iter().map(|s| s.as_str()).collect();
+        if other != reference {
+            let missing: Vec<&str> = reference.difference(&other).copied().collect();
+            let extra: Vec<&str> = other.difference(&reference).copied().collect();
+            let mut msg = format!(
+                "expected the same {} ids as model '{}', found {} ids",
+                reference.len(),
+                first.name,
+                other.len()
+            );
+            if !missing.is_empty() {
+                msg.push_str(&format!("; missing {}: {}", missing.len(), preview(&missing)));
+            }
+            if !extra.is_empty() {
+                msg.push_str(&format!("; unexpected {}: {}", extra.len(), preview(&extra)));
+            }
+            return Err(Error::mismatch(msg).with_model(out.name.clone()));
+        }
+    }
+    Ok(ids)
+}
+
+/// Up to five items, then a count of the rest.
+pub(crate) fn preview(items: &[&str]) -> String {
+    let mut s = items
+        .iter()
+        .take(5)
+        .map(|x| format!("'{x}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > 5 {
+        s.push_str(&format!(" and {} more", items.len() - 5));
+    }
+    s
+}
+
+fn split_labels(label: &str, multilabel: bool) -> Vec<&str> {
+    if !multilabel {
+        return vec![label];
+    }
+    label
+        .split('|')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn discover_classes(outputs: &[ModelOutput], opts: &BuildOptions) -> Result<Vec<String>> {
+    let multilabel = opts.task == TaskHint::Multilabel;
+    let classes = if let Some(given) = &opts.classes {
+        given.clone()
+    } else if let Some(out) = outputs
+        .iter()
+        .find(|o| matches!(o.content, Content::Scores { .. }))
+    {
+        match &out.content {
+            Content::Scores { columns, .. } => columns.clone(),
+            _ => unreachable!("found by the filter above"),
+        }
+    } else {
+        let mut set: BTreeSet<&str> = BTreeSet::new();
+        for out in outputs {
+            if let Content::Labels(labels) = &out.content {
+                for l in labels {
+                    set.extend(split_labels(l, multilabel));
+                }
+            }
+        }
+        for c in &opts.extra_classes {
+            set.extend(split_labels(c, multilabel));
+        }
+        let mut v: Vec<String> = set.into_iter().map(String::from).collect();
+        v.sort_by(|a, b| id_order(a, b));
+        v
+    };
+    // Every model with scores must have exactly these columns, in any order.
+    let want: BTreeSet<&str> = classes.iter().map(|s| s.as_str()).collect();
+    for out in outputs {
+        if let Content::Scores { columns, .. } = &out.content {
+            let have: BTreeSet<&str> = columns.iter().map(|s| s.as_str()).collect();
+            if have != want {
+                let missing: Vec<&str> = want.difference(&have).copied().collect();
+                let extra: Vec<&str> = have.difference(&want).copied().collect();
+                let mut msg = format!(
+                    "expected the class columns [{}], found [{}]",
+                    classes.join(", "),
+                    columns.join(", ")
+                );
+                if !missing.is_empty() {
+                    msg.push_str(&format!("; missing: {}", preview(&missing)));
+                }
+                if !extra.is_empty() {
+                    msg.push_str(&format!("; unexpected: {}", preview(&extra)));
+                }
+                return Err(Error::mismatch(msg).with_model(out.name.clone()));
+            }
+        }
+    }
+    Ok(classes)
+}
+
+/// One model's aligned block: rows reordered to `ids`, columns to `classes`.
+fn fill_model(
+    out: &ModelOutput,
+    ids: &[String],
+    classes: &[String],
+    task: Task,
+    opts: &BuildOptions,
+) -> Result<Vec<f32>> {
+    let k = classes.len();
+    let row_of: HashMap<&str, usize> = out
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    let mut block = vec![0f32; ids.len() * k];
+    match &out.content {
+        Content::Values(v) => {
+            for (i, id) in ids.iter().enumerate() {
+                let x = v[row_of[id.as_str()]];
+                if !x.is_finite() {
+                    return Err(Error::invalid_value(format!(
+                        "expected a finite value, found {x}"
+                    ))
+                    .with_id(id.clone()));
+                }
+                block[i] = x;
+            }
+        }
+        Content::Labels(labels) => {
+            let class_of: HashMap<&str, usize> = classes
+                .iter()
+                .enumerate()
+                .map(|(j, c)| (c.as_str(), j))
+                .collect();
+            let multilabel = matches!(task, Task::Multilabel { .. });
+            for (i, id) in ids.iter().enumerate() {
+                let label = &labels[row_of[id.as_str()]];
+                for part in split_labels(label, multilabel) {
+                    let Some(&j) = class_of.get(part) else {
+                        return Err(Error::new(
+                            ErrorKind::UnknownLabel,
+                            format!(
+                                "expected a label among [{}], found '{part}'",
+                                preview(&classes.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+                            ),
+                        )
+                        .with_id(id.clone()));
+                    };
+                    block[i * k + j] = 1.0;
+                }
+            }
+        }
+        Content::Scores { columns, values } => {
+            let col_of: Vec<usize> = classes
+                .iter()
+                .map(|c| columns.iter().position(|x| x == c).expect("checked"))
+                .collect();
+            let width = columns.len();
+            for (i, id) in ids.iter().enumerate() {
+                let src = &values[row_of[id.as_str()] * width..][..width];
+                let dst = &mut block[i * k..(i + 1) * k];
+                for (j, &c) in col_of.iter().enumerate() {
+                    dst[j] = src[c];
+                }
+                prepare_row(dst, classes, task, opts).map_err(|e| e.with_id(id.clone()))?;
+            }
+        }
+    }
+    Ok(block)
+}
+
+/// Checks one row of scores and turns it into probabilities in place.
+fn prepare_row(row: &mut [f32], classes: &[String], task: Task, opts: &BuildOptions) -> Result<()> {
+    for (j, &x) in row.iter().enumerate() {
+        if !x.is_finite() {
+            return Err(
+                Error::invalid_value(format!("expected a finite number, found {x}"))
+                    .with_class(classes[j].clone()),
+            );
+        }
+    }
+    let single = task.is_single_label();
+    if opts.logits {
+        if single {
+            softmax_in_place(row);
+        } else {
+            for x in row.iter_mut() {
+                *x = sigmoid(*x as f64) as f32;
+            }
+        }
+        return Ok(());
+    }
+    if single && opts.renormalize {
+        if let Some(j) = row.iter().position(|&x| x < 0.0) {
+            return Err(Error::invalid_value(format!(
+                "expected a non-negative score to renormalise, found {}",
+                row[j]
+            ))
+            .with_class(classes[j].clone()));
+        }
+        let sum: f64 = row.iter().map(|&x| x as f64).sum();
+        if sum <= 0.0 {
+            return Err(Error::invalid_value(
+                "expected scores with a positive sum to renormalise, found a sum of 0",
+            ));
+        }
+        for x in row.iter_mut() {
+            *x = (*x as f64 / sum) as f32;
+        }
+        return Ok(());
+    }
+    check_row(row, classes, task, true)?;
+    if single {
+        let sum: f64 = row.iter().map(|&x| x as f64).sum();
+        for x in row.iter_mut() {
+            *x = (*x as f64 / sum).clamp(0.0, 1.0) as f32;
+        }
+    } else {
+        for x in row.iter_mut() {
+            *x = x.clamp(0.0, 1.0);
+        }
+    }
+    Ok(())
+}
+
+/// Checks a row against the task's invariants; `from_file` adds the hints a
+/// person reading a file needs (`--logits`, `--renormalize`).
+fn check_row(row: &[f32], classes: &[String], task: Task, from_file: bool) -> Result<()> {
+    if task == Task::Regression {
+        return match row[0].is_finite() {
+            true => Ok(()),
+            false => Err(Error::invalid_value(format!(
+                "expected a finite value, found {}",
+                row[0]
+            ))),
+        };
+    }
+    for (j, &x) in row.iter().enumerate() {
+        if !x.is_finite() || !(-RANGE_TOLERANCE..=1.0 + RANGE_TOLERANCE).contains(&x) {
+            let hint = if from_file {
+                " (are these logits? pass --logits)"
+            } else {
+                ""
+            };
+            return Err(Error::invalid_value(format!(
+                "expected a probability in [0, 1], found {x}{hint}"
+            ))
+            .with_class(classes[j].clone()));
+        }
+    }
+    if task.is_single_label() {
+        let sum: f64 = row.iter().map(|&x| x as f64).sum();
+        if (sum - 1.0).abs() > SUM_TOLERANCE {
+            let hint = if from_file {
+                " (pass --renormalize to rescale rows, or --logits for raw scores)"
+            } else {
+                ""
+            };
+            return Err(Error::invalid_value(format!(
+                "expected probabilities summing to 1 (±{SUM_TOLERANCE}), found a sum of {sum:.6}{hint}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Numerically stable softmax: shift by the maximum so `exp` never overflows.
+pub(crate) fn softmax_in_place(row: &mut [f32]) {
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+    let mut sum = 0.0;
+    let mut tmp: Vec<f64> = row.iter().map(|&x| (x as f64 - max).exp()).collect();
+    for v in &tmp {
+        sum += v;
+    }
+    for v in tmp.iter_mut() {
+        *v /= sum;
+    }
+    for (x, v) in row.iter_mut().zip(tmp) {
+        *x = v as f32;
+    }
+}
+
+/// The logistic function, written so neither branch overflows.
+pub(crate) fn sigmoid(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// The true outputs for the samples of a [`Predictions`], in the same order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Targets {
+    /// Single-label tasks: the class index of each sample.
+    Classes(Vec<usize>),
+    /// Multilabel: a row-major `samples × labels` indicator matrix.
+    Multilabel {
+        /// Number of labels (columns).
+        n_labels: usize,
+        /// Row-major indicators.
+        matrix: Vec<bool>,
+    },
+    /// Regression: the true value of each sample.
+    Values(Vec<f64>),
+}
+
+impl Targets {
+    /// Aligns a labels table (`id`, label) with the samples of `preds`.
+    ///
+    /// Labels are class names (multilabel: `|`-separated names; regression: a
+    /// number). Ids in the table that `preds` lacks are ignored, so a labels
+    /// file may cover more samples than a prediction set.
+    ///
+    /// # Errors
+    ///
+    /// A duplicated id in the table, a sample of `preds` without a label, a
+    /// label that is not a class, or a regression value that is not a finite
+    /// number.
+    pub fn align(preds: &Predictions, table: &[(String, String)]) -> Result<Targets> {
+        let mut by_id: HashMap<&str, &str> = HashMap::with_capacity(table.len());
+        for (id, label) in table {
+            if by_id.insert(id.as_str(), label.as_str()).is_some() {
+                return Err(Error::mismatch(
+                    "the id appears more than once in the labels; ids must be unique",
+                )
+                .with_id(id.clone()));
+            }
+        }
+        let missing: Vec<&str> = preds
+            .ids()
+            .iter()
+            .map(|s| s.as_str())
+            .filter(|id| !by_id.contains_key(id))
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::mismatch(format!(
+                "expected a label for each of the {} predicted ids, found none for {}: {}",
+                preds.n_samples(),
+                missing.len(),
+                preview(&missing)
+            )));
+        }
+        let class_of: BTreeMap<&str, usize> = preds
+            .classes()
+            .iter()
+            .enumerate()
+            .map(|(j, c)| (c.as_str(), j))
+            .collect();
+        let unknown = |id: &str, label: &str| {
+            Error::new(
+                ErrorKind::UnknownLabel,
+                format!(
+                    "expected a label among the classes [{}], found '{label}'",
+                    preview(&preds.classes().iter().map(|s| s.as_str()).collect::<Vec<_>>())
+                ),
+            )
+            .with_id(id.to_string())
+        };
+        match preds.task() {
+            Task::Regression => {
+                let mut v = Vec::with_capacity(preds.n_samples());
+                for id in preds.ids() {
+                    let s = by_id[id.as_str()].trim();
+                    match s.parse::<f64>() {
+                        Ok(x) if x.is_finite() => v.push(x),
+                        _ => {
+                            return Err(Error::invalid_value(format!(
+                                "expected a finite number as the true value, found '{s}'"
+                            ))
+                            .with_id(id.clone()));
+                        }
+                    }
+                }
+                Ok(Targets::Values(v))
+            }
+            Task::Multilabel { n_labels } => {
+                let mut matrix = vec![false; preds.n_samples() * n_labels];
+                for (i, id) in preds.ids().iter().enumerate() {
+                    for part in split_labels(by_id[id.as_str()], true) {
+                        let j = *class_of.get(part).ok_or_else(|| unknown(id, part))?;
+                        matrix[i * n_labels + j] = true;
+                    }
+                }
+                Ok(Targets::Multilabel { n_labels, matrix })
+            }
+            Task::Binary | Task::Multiclass { .. } => {
+                let mut v = Vec::with_capacity(preds.n_samples());
+                for id in preds.ids() {
+                    let label = by_id[id.as_str()];
+                    let j = *class_of
+                        .get(label)
+                        .or_else(|| class_of.get(label.trim()))
+                        .ok_or_else(|| unknown(id, label))?;
+                    v.push(j);
+                }
+                Ok(Targets::Classes(v))
+            }
+        }
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        match self {
+            Targets::Classes(v) => v.len(),
+            Targets::Multilabel { n_labels, matrix } => matrix.len() / (*n_labels).max(1),
+            Targets::Values(v) => v.len(),
+        }
+    }
+
+    /// True when there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The class indices, for single-label tasks.
+    pub fn classes(&self) -> Option<&[usize]> {
+        match self {
+            Targets::Classes(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scores(name: &str, ids: &[&str], cols: &[&str], values: &[f32]) -> ModelOutput {
+        ModelOutput {
+            name: name.into(),
+            ids: ids.iter().map(|s| s.to_string()).collect(),
+            content: Content::Scores {
+                columns: cols.iter().map(|s| s.to_string()).collect(),
+                values: values.to_vec(),
+            },
+        }
+    }
+
+    #[test]
+    fn predictions_align_rows_and_columns_by_name() {
+        let a = scores("a", &["2", "10"], &["x", "y"], &[0.2, 0.8, 0.6, 0.4]);
+        let b = scores("b", &["10", "2"], &["y", "x"], &[0.3, 0.7, 0.9, 0.1]);
+        let p = Predictions::from_outputs(vec![b, a], &BuildOptions::default()).unwrap();
+        assert_eq!(p.models(), ["a", "b"]);
+        assert_eq!(p.ids(), ["2", "10"]);
+        assert_eq!(p.classes(), ["x", "y"]);
+        assert_eq!(p.task(), Task::Binary);
+        assert_eq!(p.row(0, 0), [0.2, 0.8]);
+        assert_eq!(p.row(1, 0), [0.1, 0.9]);
+        assert_eq!(p.row(1, 1), [0.7, 0.3]);
+    }
+
+    #[test]
+    fn predictions_reject_missing_ids() {
+        let a = scores("a", &["1", "2"], &["x", "y"], &[0.5; 4]);
+        let b = scores("b", &["1", "3"], &["x", "y"], &[0.5; 4]);
+        let e = Predictions::from_outputs(vec![a, b], &BuildOptions::default()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Mismatch);
+        assert_eq!(
+            e.to_string(),
+            "model 'b': expected the same 2 ids as model 'a', found 2 ids; missing 1: '2'; unexpected 1: '3'"
+        );
+    }
+
+    #[test]
+    fn predictions_reject_rows_off_the_simplex() {
+        let a = scores("a", &["1"], &["x", "y", "z"], &[0.5, 0.4, 0.3]);
+        let e = Predictions::from_outputs(vec![a.clone()], &BuildOptions::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "model 'a', id '1': expected probabilities summing to 1 (±0.001), found a sum of 1.200000 (pass --renormalize to rescale rows, or --logits for raw scores)"
+        );
+        let opts = BuildOptions {
+            renormalize: true,
+            ..Default::default()
+        };
+        let p = Predictions::from_outputs(vec![a], &opts).unwrap();
+        let s: f32 = p.row(0, 0).iter().sum();
+        assert!((s - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn predictions_softmax_logits_stably() {
+        let a = scores("a", &["1"], &["x", "y"], &[1000.0, 0.0]);
+        let opts = BuildOptions {
+            logits: true,
+            ..Default::default()
+        };
+        let p = Predictions::from_outputs(vec![a], &opts).unwrap();
+        assert_eq!(p.row(0, 0), [1.0, 0.0]);
+    }
+
+    #[test]
+    fn hard_labels_become_one_hot_with_discovered_classes() {
+        let a = ModelOutput {
+            name: "a".into(),
+            ids: vec!["1".into(), "2".into()],
+            content: Content::Labels(vec!["1".into(), "0".into()]),
+        };
+        let opts = BuildOptions {
+            extra_classes: vec!["2".into()],
+            ..Default::default()
+        };
+        let p = Predictions::from_outputs(vec![a], &opts).unwrap();
+        assert_eq!(p.classes(), ["0", "1", "2"]);
+        assert!(p.is_hard(0));
+        assert_eq!(p.row(0, 0), [0.0, 1.0, 0.0]);
+        assert_eq!(p.predicted_classes(0), vec![1, 0]);
+    }
+
+    #[test]
+    fn targets_align_by_id_and_name_unknown_labels() {
+        let a = scores("a", &["1", "2"], &["x", "y"], &[0.5; 4]);
+        let p = Predictions::from_outputs(vec![a], &BuildOptions::default()).unwrap();
+        let t = Targets::align(
+            &p,
+            &[("2".into(), "x".into()), ("1".into(), "y".into()), ("9".into(), "x".into())],
+        )
+        .unwrap();
+        assert_eq!(t, Targets::Classes(vec![1, 0]));
+        let e = Targets::align(&p, &[("1".into(), "z".into()), ("2".into(), "x".into())])
+            .unwrap_err();
+        assert_eq!(e.to_string(), "id '1': expected a label among the classes ['x', 'y'], found 'z'");
+    }
+
+    #[test]
+    fn id_order_is_numeric_then_lexicographic() {
+        let mut v = vec!["b", "10", "a", "2", "02"];
+        v.sort_by(|a, b| id_order(a, b));
+        assert_eq!(v, ["02", "2", "10", "a", "b"]);
+    }
+}
