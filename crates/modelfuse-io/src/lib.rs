@@ -1,1 +1,237 @@
-pub fn x(){}
+//! Read and write model predictions for `modelfuse`: CSV, TSV, Parquet and
+//! NumPy files in, CSV, TSV and Parquet files out.
+//!
+//! This crate is the file boundary of modelfuse. It parses each file once
+//! into the core's raw [`ModelOutput`], and leaves every check that does not
+//! need the file (ids and classes agreeing across models, finite values,
+//! probabilities summing to one, duplicate ids) to
+//! [`Predictions::from_outputs`](modelfuse::Predictions::from_outputs). What
+//! it checks itself are the things only the file can tell: the line, row and
+//! column of a bad cell.
+//!
+//! # Overview
+//!
+//! * [`expand_inputs`]: paths and folders given by a person → the list of
+//!   prediction files.
+//! * [`read_predictions`]: one file → one [`ModelOutput`], named after the
+//!   file stem.
+//! * [`read_labels`]: a labels file → `(id, label)` pairs, for
+//!   [`Targets::align`](modelfuse::Targets::align).
+//! * [`write_predictions`]: a fused output → a file in the same layout as the
+//!   inputs, written atomically by [`write_atomic`].
+//! * [`Error`]: one opaque error with an [`ErrorKind`], the path, and the
+//!   line, row and column when known.
+//!
+//! # Example
+//!
+//! ```
+//! use modelfuse::{BuildOptions, Predictions};
+//!
+//! # let dir = tempfile::tempdir()?;
+//! # let folder = dir.path();
+//! std::fs::write(folder.join("bert.csv"), "id,neg,pos\n1,0.9,0.1\n2,0.4,0.6\n")?;
+//! std::fs::write(folder.join("roberta.tsv"), "id\tlabel\n2\tpos\n1\tneg\n")?;
+//!
+//! let files = modelfuse_io::expand_inputs(&[folder.to_path_buf()])?;
+//! let outputs = files
+//!     .iter()
+//!     .map(|f| modelfuse_io::read_predictions(f))
+//!     .collect::<Result<Vec<_>, _>>()?;
+//! let preds = Predictions::from_outputs(outputs, &BuildOptions::default())?;
+//! assert_eq!(preds.models(), ["bert", "roberta"]);
+//! assert_eq!(preds.row(1, 1), [0.0, 1.0]);
+//!
+//! let bert = preds.single_model(0);
+//! modelfuse_io::write_predictions(&folder.join("out.csv"), &bert)?;
+//! assert_eq!(
+//!     std::fs::read_to_string(folder.join("out.csv"))?,
+//!     "id,neg,pos,label\n1,0.9,0.1,neg\n2,0.4,0.6,pos\n"
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Files read
+//!
+//! The format follows the extension (any case): `.csv`, `.tsv`, `.parquet`,
+//! `.npy`, `.npz`.
+//!
+//! **Tables** (CSV, TSV, Parquet) have an `id` column anywhere, and then
+//! either one column per class holding scores, or a `label` column (hard
+//! predictions; multilabel sets as `a|b`), or a `value` column (regression).
+//! A `label` column beside class columns is ignored, so the files this crate
+//! writes can be read back. CSV and TSV need a header row; a UTF-8 BOM is
+//! skipped, fields may be quoted, whitespace around names and cells is
+//! trimmed, blank lines are skipped, and every other row must have as many
+//! fields as the header, with no empty cells. Parquet columns must have
+//! suitable types (strings or integers for ids and labels, floats or integers
+//! for numbers) and no nulls; every row group is read. Scores are read as
+//! `f32`; `nan` and `inf` pass here and are rejected by the core, which names
+//! the sample id.
+//!
+//! **NumPy** `.npy`: a 2-D float array `[samples, classes]` (scores), a 1-D
+//! float array (regression), or a 1-D integer or string array (labels). Ids
+//! come from a sidecar `<stem>.ids.txt` (one per line), else they are the row
+//! numbers `0..n-1`; class names from `<stem>.classes.txt` or `classes.txt`,
+//! else `0..k-1`. `.npz`: exactly one of the arrays `scores`, `labels`,
+//! `values`, optionally with `ids` and `classes` arrays (integers or numpy
+//! unicode strings), falling back to the sidecars.
+//!
+//! **Labels files**: exactly the columns `id` and `label` (or `id` and
+//! `value`) in CSV, TSV or Parquet; no empty labels (write the empty set of a
+//! multilabel task as `|`) and no repeated ids.
+//!
+//! # Files written
+//!
+//! CSV, TSV or Parquet, by extension: `id`, one column per class, and
+//! `label` (the most probable class, ties to the first; for multilabel the
+//! `|`-joined labels with probability ≥ 0.5, or `|` for none), or `id` and
+//! `value` for regression. Bytes are deterministic: the same predictions give
+//! the same file. Every write is atomic ([`write_atomic`]).
+#![deny(missing_docs)]
+
+mod atomic;
+mod columns;
+mod csv;
+mod error;
+mod inputs;
+mod labels;
+mod npy;
+mod parquet;
+mod write;
+
+use std::path::Path;
+
+use modelfuse::ModelOutput;
+
+pub use atomic::write_atomic;
+pub use error::{Error, ErrorKind, Result};
+pub use inputs::expand_inputs;
+pub use labels::read_labels;
+pub use parquet::ROW_GROUP_ROWS;
+pub use write::{MULTILABEL_THRESHOLD, write_predictions};
+
+/// Reads one model's predictions; the model is named after the file stem
+/// (`preds/bert.csv` → `bert`).
+///
+/// The format follows the extension; see the [crate documentation](crate#files-read)
+/// for what each format may hold.
+///
+/// # Errors
+///
+/// The error names the file and, where they apply, the line (CSV, TSV and
+/// sidecars), row (Parquet, NumPy) and column:
+///
+/// * [`ErrorKind::Io`]: the file cannot be opened or read;
+/// * [`ErrorKind::Parse`]: a cell that is not a number, an empty cell, text
+///   that is not UTF-8, a null, a corrupt Parquet/NumPy/zip file;
+/// * [`ErrorKind::Format`]: an unsupported extension, no `id` column, a
+///   duplicated column name, an unexpected column type, array rank or dtype;
+/// * [`ErrorKind::Shape`]: no data rows, a row with the wrong number of
+///   fields, a sidecar with the wrong number of lines.
+///
+/// # Example
+///
+/// ```
+/// use modelfuse::Content;
+///
+/// # let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("bert.csv");
+/// std::fs::write(&path, "id,neg,pos\n1,0.5,abc\n")?;
+/// let err = modelfuse_io::read_predictions(&path).unwrap_err();
+/// assert_eq!(err.kind(), modelfuse_io::ErrorKind::Parse);
+/// assert_eq!((err.line(), err.column()), (Some(2), Some("pos")));
+/// assert!(err.to_string().ends_with("bert.csv: line 2, column 'pos': expected a number, found 'abc'"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_predictions(path: &Path) -> Result<ModelOutput> {
+    read(path).map_err(|e| e.or_path(path))
+}
+
+fn read(path: &Path) -> Result<ModelOutput> {
+    let format = FileFormat::of(path)?;
+    let name = inputs::model_name(path)?;
+    match format {
+        FileFormat::Csv => csv::read_predictions(path, b',', name),
+        FileFormat::Tsv => csv::read_predictions(path, b'\t', name),
+        FileFormat::Parquet => parquet::read_predictions(path, name),
+        FileFormat::Npy => npy::read_npy(path, name),
+        FileFormat::Npz => npy::read_npz(path, name),
+    }
+}
+
+/// The file formats, as told by the extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FileFormat {
+    Csv,
+    Tsv,
+    Parquet,
+    Npy,
+    Npz,
+}
+
+impl FileFormat {
+    /// The format of a lowercase extension, if supported.
+    pub(crate) fn from_extension(ext: &str) -> Option<FileFormat> {
+        Some(match ext {
+            "csv" => FileFormat::Csv,
+            "tsv" => FileFormat::Tsv,
+            "parquet" => FileFormat::Parquet,
+            "npy" => FileFormat::Npy,
+            "npz" => FileFormat::Npz,
+            _ => return None,
+        })
+    }
+
+    /// The format of `path`, by its extension in any case.
+    pub(crate) fn of(path: &Path) -> Result<FileFormat> {
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        ext.as_deref()
+            .and_then(FileFormat::from_extension)
+            .ok_or_else(|| {
+                let found = match &ext {
+                    Some(e) => format!("'.{e}'"),
+                    None => "no extension".to_string(),
+                };
+                Error::format(format!(
+                    "expected a file ending in .csv, .tsv, .parquet, .npy or .npz, found {found}"
+                ))
+            })
+    }
+
+    /// The canonical extension, without the dot.
+    pub(crate) fn extension(self) -> &'static str {
+        match self {
+            FileFormat::Csv => "csv",
+            FileFormat::Tsv => "tsv",
+            FileFormat::Parquet => "parquet",
+            FileFormat::Npy => "npy",
+            FileFormat::Npz => "npz",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_rejects_unknown_extensions() {
+        let e = read_predictions(Path::new("preds/bert.txt")).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Format);
+        insta::assert_snapshot!(e, @"preds/bert.txt: expected a file ending in .csv, .tsv, .parquet, .npy or .npz, found '.txt'");
+        let e = read_predictions(Path::new("preds/bert")).unwrap_err();
+        insta::assert_snapshot!(e, @"preds/bert: expected a file ending in .csv, .tsv, .parquet, .npy or .npz, found no extension");
+    }
+
+    #[test]
+    fn read_missing_file_is_an_io_error() {
+        let e = read_predictions(Path::new("/nonexistent/bert.csv")).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Io);
+        assert_eq!(e.path(), Some(Path::new("/nonexistent/bert.csv")));
+        assert_eq!(e.message(), "cannot open");
+        let io = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>());
+        assert_eq!(io.map(|e| e.kind()), Some(std::io::ErrorKind::NotFound));
+    }
+}

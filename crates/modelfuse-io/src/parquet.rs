@@ -1,0 +1,591 @@
+//! Parquet prediction and labels files, read and written through arrow.
+//!
+//! The column layout is the one CSV files follow ([`crate::columns`]); the
+//! types allowed for each role are:
+//!
+//! | role | types |
+//! |---|---|
+//! | `id`, `label` | `Utf8`, `LargeUtf8`, `Utf8View`, any integer, or a dictionary of those |
+//! | class scores, `value` | `Float32`, `Float64`, `Float16`, any integer (cast to `f32`) |
+//!
+//! Any other type is a [`Format`](crate::ErrorKind::Format) error naming the
+//! column and the type found. Every row group is read; only the columns in
+//! use are decoded, so the `label` column of our own outputs costs nothing.
+//! Nulls are errors naming the 1-based row, and strings are trimmed, as CSV
+//! cells are, so that ids match across formats.
+//!
+//! Written files have the columns `id` (`Utf8`), one `Float32` column per
+//! class and `label` (`Utf8`), or `id` and `value` for regression; zstd
+//! compression; row groups of at most [`ROW_GROUP_ROWS`] rows; and a fixed
+//! `created_by`, so that the same predictions always give the same bytes.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, Float32Array, RecordBatch, StringArray};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Field, Float32Type, Schema};
+use modelfuse::{Content, ModelOutput, Predictions, Task};
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::{ArrowWriter, ProjectionMask};
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use crate::columns::{self, LABEL, Layout, Target, VALUE};
+use crate::csv::no_data_rows;
+use crate::error::{Error, Result};
+use crate::labels::{Entry, Position, Table};
+use crate::write;
+
+/// The most rows written to one row group: large enough for good
+/// compression, small enough that readers can stream a big file.
+pub const ROW_GROUP_ROWS: usize = 64 * 1024;
+
+/// Rows decoded at a time; only bounds memory while reading.
+const BATCH_ROWS: usize = 8192;
+
+/// The `created_by` stamped in written files. The parquet writer's default
+/// names its own version, which would change our output bytes on every
+/// dependency upgrade.
+const CREATED_BY: &str = "modelfuse-io";
+
+/// What a column is read as.
+#[derive(Clone, Copy)]
+enum Role {
+    /// Text: ids and labels.
+    Key,
+    /// `f32`: scores and values.
+    Number,
+}
+
+/// An open Parquet file whose schema has been read, before any data is.
+struct Source {
+    builder: ParquetRecordBatchReaderBuilder<File>,
+    names: Vec<String>,
+    types: Vec<DataType>,
+}
+
+impl Source {
+    fn open(path: &Path) -> Result<Source> {
+        let file = File::open(path).map_err(|e| Error::io("cannot open", e))?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+            .map_err(|e| Error::parse_from("cannot read the file as Parquet", e))?;
+        let schema = builder.schema().clone();
+        let names = schema
+            .fields()
+            .iter()
+            .map(|f| f.name().trim().to_string())
+            .collect();
+        let types = schema
+            .fields()
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
+        Ok(Source {
+            builder,
+            names,
+            types,
+        })
+    }
+
+    /// Checks that column `j` can play `role`.
+    fn check(&self, j: usize, role: Role) -> Result<()> {
+        let ty = &self.types[j];
+        let ok = match role {
+            Role::Key => is_key_type(ty),
+            Role::Number => is_number_type(ty),
+        };
+        if ok {
+            return Ok(());
+        }
+        let expected = match role {
+            Role::Key => "a column of strings or integers",
+            Role::Number => "a column of numbers (float or integer)",
+        };
+        Err(Error::format(format!("expected {expected}, found {ty}"))
+            .in_column(self.names[j].clone()))
+    }
+
+    /// Starts reading the columns `used` (sorted); each batch holds them in
+    /// that order.
+    fn read(self, used: &[usize]) -> Result<Reader> {
+        let mask = ProjectionMask::roots(self.builder.parquet_schema(), used.iter().copied());
+        let batches = self
+            .builder
+            .with_projection(mask)
+            .with_batch_size(BATCH_ROWS)
+            .build()
+            .map_err(|e| Error::parse_from("cannot read the file as Parquet", e))?;
+        Ok(Reader {
+            batches,
+            names: self.names,
+            used: used.to_vec(),
+            rows_before: 0,
+        })
+    }
+}
+
+/// Reads the record batches of a [`Source`], keeping count of rows so that
+/// errors can name them.
+struct Reader {
+    batches: ParquetRecordBatchReader,
+    names: Vec<String>,
+    used: Vec<usize>,
+    rows_before: u64,
+}
+
+/// One decoded batch: the columns in use, converted to what their role needs.
+struct Batch {
+    first_row: u64,
+    len: usize,
+    columns: Vec<Option<ArrayRef>>,
+}
+
+impl Reader {
+    /// The next batch, with column `j` converted for `roles[j]` (columns
+    /// without a role are not in `used` and stay `None`).
+    fn next(&mut self, roles: &[Option<Role>]) -> Result<Option<Batch>> {
+        let Some(batch) = self.batches.next() else {
+            return Ok(None);
+        };
+        let batch = batch.map_err(|e| Error::parse_from("cannot decode the Parquet data", e))?;
+        let first_row = self.rows_before + 1;
+        self.rows_before += batch.num_rows() as u64;
+        let mut columns = vec![None; self.names.len()];
+        for (k, &j) in self.used.iter().enumerate() {
+            let Some(role) = roles[j] else { continue };
+            let to = match role {
+                Role::Key => DataType::Utf8,
+                Role::Number => DataType::Float32,
+            };
+            let name = &self.names[j];
+            let array = cast(batch.column(k), &to).map_err(|e| {
+                Error::parse_from(&format!("cannot convert the column to {to}"), e)
+                    .in_column(name.clone())
+            })?;
+            if let Some(i) = (0..array.len()).find(|&i| array.is_null(i)) {
+                return Err(Error::parse("expected a value, found null")
+                    .at_row(first_row + i as u64)
+                    .in_column(name.clone()));
+            }
+            columns[j] = Some(array);
+        }
+        Ok(Some(Batch {
+            first_row,
+            len: batch.num_rows(),
+            columns,
+        }))
+    }
+}
+
+impl Batch {
+    fn numbers(&self, j: usize) -> &[f32] {
+        match &self.columns[j] {
+            Some(a) => a.as_primitive::<Float32Type>().values(),
+            None => &[],
+        }
+    }
+
+    /// Row `i` of key column `j`, trimmed, possibly empty.
+    fn text(&self, j: usize, i: usize) -> &str {
+        match &self.columns[j] {
+            Some(a) => a.as_string::<i32>().value(i).trim(),
+            None => "",
+        }
+    }
+
+    /// Row `i` of key column `j`, trimmed and non-empty; `what` names what it
+    /// should hold, for the error.
+    fn key(&self, j: usize, i: usize, names: &[String], what: &str) -> Result<&str> {
+        let text = self.text(j, i);
+        if text.is_empty() {
+            return Err(
+                Error::parse(format!("expected {what}, found an empty string"))
+                    .at_row(self.first_row + i as u64)
+                    .in_column(names[j].clone()),
+            );
+        }
+        Ok(text)
+    }
+}
+
+/// Reads a Parquet prediction file.
+pub(crate) fn read_predictions(path: &Path, name: String) -> Result<ModelOutput> {
+    let source = Source::open(path)?;
+    let layout = columns::predictions_layout(&source.names)?;
+    let mut roles = vec![None; source.names.len()];
+    roles[layout.id()] = Some(Role::Key);
+    match &layout {
+        Layout::Scores { classes, .. } => {
+            classes.iter().for_each(|&j| roles[j] = Some(Role::Number))
+        }
+        Layout::Labels { label, .. } => roles[*label] = Some(Role::Key),
+        Layout::Values { value, .. } => roles[*value] = Some(Role::Number),
+    }
+    for (j, role) in roles.iter().enumerate() {
+        if let Some(role) = role {
+            source.check(j, *role)?;
+        }
+    }
+    let id = layout.id();
+    let mut reader = source.read(&layout.used())?;
+    let names = reader.names.clone();
+    let mut ids = Vec::new();
+    let mut scores = Vec::new();
+    let mut labels = Vec::new();
+    let mut values = Vec::new();
+    while let Some(batch) = reader.next(&roles)? {
+        for i in 0..batch.len {
+            ids.push(batch.key(id, i, &names, "an id")?.to_string());
+        }
+        match &layout {
+            Layout::Scores { classes, .. } => {
+                let cols: Vec<&[f32]> = classes.iter().map(|&j| batch.numbers(j)).collect();
+                scores.reserve(batch.len * cols.len());
+                for i in 0..batch.len {
+                    scores.extend(cols.iter().map(|c| c[i]));
+                }
+            }
+            Layout::Labels { label, .. } => {
+                for i in 0..batch.len {
+                    labels.push(batch.key(*label, i, &names, "a label")?.to_string());
+                }
+            }
+            Layout::Values { value, .. } => values.extend_from_slice(batch.numbers(*value)),
+        }
+    }
+    if ids.is_empty() {
+        return Err(no_data_rows());
+    }
+    let content = match layout {
+        Layout::Scores { classes, .. } => Content::Scores {
+            columns: classes.iter().map(|&j| names[j].clone()).collect(),
+            values: scores,
+        },
+        Layout::Labels { .. } => Content::Labels(labels),
+        Layout::Values { .. } => Content::Values(values),
+    };
+    Ok(ModelOutput { name, ids, content })
+}
+
+/// Reads a Parquet labels file into entries positioned by row.
+pub(crate) fn read_labels(path: &Path) -> Result<Table> {
+    let source = Source::open(path)?;
+    let layout = columns::labels_layout(&source.names)?;
+    source.check(layout.id, Role::Key)?;
+    // Regression values are checked as numbers, then handed on as text (the
+    // core parses them again as f64; casting to Utf8 keeps every digit).
+    let target_role = match layout.kind {
+        Target::Label => Role::Key,
+        Target::Value => Role::Number,
+    };
+    source.check(layout.target, target_role)?;
+    let mut roles = vec![None; source.names.len()];
+    roles[layout.id] = Some(Role::Key);
+    roles[layout.target] = Some(Role::Key);
+    let mut used = vec![layout.id, layout.target];
+    used.sort_unstable();
+    let mut reader = source.read(&used)?;
+    let names = reader.names.clone();
+    let mut entries = Vec::new();
+    while let Some(batch) = reader.next(&roles)? {
+        for i in 0..batch.len {
+            entries.push(Entry {
+                id: batch.key(layout.id, i, &names, "an id")?.to_string(),
+                // Empty labels are judged by the labels reader, the same way
+                // for every format.
+                target: batch.text(layout.target, i).to_string(),
+                position: batch.first_row + i as u64,
+            });
+        }
+    }
+    if entries.is_empty() {
+        return Err(no_data_rows());
+    }
+    Ok(Table {
+        kind: layout.kind,
+        target_column: names[layout.target].clone(),
+        position: Position::Row,
+        entries,
+    })
+}
+
+/// Encodes one model's predictions as Parquet bytes.
+///
+/// The whole file is built in memory: the arrow writer needs a `Send`
+/// destination, which the `&mut dyn Write` of [`crate::write_atomic`] is not,
+/// and prediction files are small next to the models that made them.
+pub(crate) fn encode(fused: &Predictions) -> Result<Vec<u8>> {
+    let ids: ArrayRef = Arc::new(StringArray::from_iter_values(fused.ids()));
+    let mut fields = vec![Field::new(columns::ID, DataType::Utf8, false)];
+    let mut arrays = vec![ids];
+    let block = fused.model(0);
+    let k = fused.n_outputs();
+    if fused.task() == Task::Regression {
+        fields.push(Field::new(VALUE, DataType::Float32, false));
+        arrays.push(Arc::new(Float32Array::from(block.to_vec())));
+    } else {
+        for (j, class) in fused.classes().iter().enumerate() {
+            fields.push(Field::new(class, DataType::Float32, false));
+            let column: Float32Array = block.chunks_exact(k).map(|row| row[j]).collect();
+            arrays.push(Arc::new(column));
+        }
+        fields.push(Field::new(LABEL, DataType::Utf8, false));
+        arrays.push(Arc::new(StringArray::from_iter_values(
+            write::label_column(fused),
+        )));
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), arrays)
+        .map_err(|e| Error::write_from("cannot build the Parquet columns", e))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_created_by(CREATED_BY.to_string())
+        .build();
+    let mut bytes = Vec::new();
+    let fail = |e| Error::write_from("cannot encode Parquet", e);
+    let mut writer = ArrowWriter::try_new(&mut bytes, schema, Some(props)).map_err(fail)?;
+    writer.write(&batch).map_err(fail)?;
+    writer.close().map_err(fail)?;
+    Ok(bytes)
+}
+
+fn is_key_type(ty: &DataType) -> bool {
+    match ty {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, values) => is_key_type(values),
+        other => other.is_integer(),
+    }
+}
+
+fn is_number_type(ty: &DataType) -> bool {
+    matches!(
+        ty,
+        DataType::Float16 | DataType::Float32 | DataType::Float64
+    ) || ty.is_integer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ErrorKind, read_labels, read_predictions, write_predictions};
+    use arrow::array::{Float64Array, Int64Array, UInt16Array};
+    use modelfuse::BuildOptions;
+
+    /// Writes a Parquet file from named columns, in row groups of `group`.
+    fn write_columns(path: &Path, columns: Vec<(&str, ArrayRef)>, group: usize) {
+        let fields: Vec<Field> = columns
+            .iter()
+            .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
+            .collect();
+        let schema = Arc::new(Schema::new(fields));
+        let batch =
+            RecordBatch::try_new(schema.clone(), columns.into_iter().map(|c| c.1).collect())
+                .unwrap();
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(group))
+            .build();
+        let file = File::create(path).unwrap();
+        let mut w = ArrowWriter::try_new(file, schema, Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+
+    fn multiclass() -> Predictions {
+        let out = ModelOutput {
+            name: "fused".into(),
+            ids: vec!["b".into(), "a".into(), "c".into()],
+            content: Content::Scores {
+                columns: vec!["x".into(), "y".into(), "z".into()],
+                values: vec![0.2, 0.3, 0.5, 0.6, 0.2, 0.2, 0.4, 0.4, 0.2],
+            },
+        };
+        Predictions::from_outputs(vec![out], &BuildOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn parquet_round_trips_and_is_deterministic() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = multiclass();
+        let path = dir.path().join("fused.parquet");
+        write_predictions(&path, &p).unwrap();
+        let first = std::fs::read(&path).unwrap();
+        write_predictions(&path, &p).unwrap();
+        assert_eq!(
+            first,
+            std::fs::read(&path).unwrap(),
+            "same input, same bytes"
+        );
+
+        let back = read_predictions(&path).unwrap();
+        assert_eq!(back.name, "fused");
+        assert_eq!(back.ids, ["a", "b", "c"]);
+        let Content::Scores { columns, values } = &back.content else {
+            panic!("expected scores, found {:?}", back.content)
+        };
+        assert_eq!(columns, &["x", "y", "z"]);
+        assert_eq!(values.as_slice(), p.model(0));
+        let again = Predictions::from_outputs(vec![back], &BuildOptions::default()).unwrap();
+        assert_eq!(again.model(0), p.model(0));
+    }
+
+    #[test]
+    fn parquet_writes_row_groups_of_bounded_size_and_reads_them_all() {
+        let n = ROW_GROUP_ROWS + 10;
+        let out = ModelOutput {
+            name: "reg".into(),
+            ids: (0..n).map(|i| i.to_string()).collect(),
+            content: Content::Values((0..n).map(|i| i as f32).collect()),
+        };
+        let p = Predictions::from_outputs(vec![out], &BuildOptions::default()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("reg.parquet");
+        write_predictions(&path, &p).unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap()).unwrap();
+        assert_eq!(reader.metadata().num_row_groups(), 2);
+        let back = read_predictions(&path).unwrap();
+        assert_eq!(back.ids.len(), n);
+        assert_eq!(back.ids[n - 1], (n - 1).to_string());
+        let Content::Values(v) = back.content else {
+            panic!("expected values")
+        };
+        assert_eq!(v.as_slice(), p.model(0));
+    }
+
+    #[test]
+    fn parquet_written_labels_break_ties_to_the_first_class() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fused.parquet");
+        write_predictions(&path, &multiclass()).unwrap();
+        let file = File::open(&path).unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        assert_eq!(
+            reader.metadata().file_metadata().created_by(),
+            Some(CREATED_BY)
+        );
+        let batch = reader.build().unwrap().next().unwrap().unwrap();
+        let labels = batch.column_by_name("label").unwrap().as_string::<i32>();
+        let labels: Vec<&str> = labels.iter().map(|s| s.unwrap()).collect();
+        assert_eq!(labels, ["x", "z", "x"]);
+    }
+
+    #[test]
+    fn parquet_reads_every_row_group_and_casts_types() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.parquet");
+        let n = 10;
+        write_columns(
+            &path,
+            vec![
+                (
+                    "pos",
+                    Arc::new(Float64Array::from_iter_values(
+                        (0..n).map(|i| i as f64 / 10.0),
+                    )),
+                ),
+                ("id", Arc::new(Int64Array::from_iter_values(0..n as i64))),
+                (
+                    "neg",
+                    Arc::new(UInt16Array::from_iter_values((0..n).map(|_| 0))),
+                ),
+            ],
+            3,
+        );
+        let out = read_predictions(&path).unwrap();
+        assert_eq!(out.ids.len(), n);
+        assert_eq!(out.ids[9], "9");
+        let Content::Scores { columns, values } = out.content else {
+            panic!("expected scores")
+        };
+        assert_eq!(columns, ["pos", "neg"]);
+        assert_eq!(&values[18..], [0.9, 0.0]);
+    }
+
+    #[test]
+    fn parquet_reads_labels_and_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hard.parquet");
+        write_columns(
+            &path,
+            vec![
+                ("id", Arc::new(StringArray::from(vec!["a", " b "]))),
+                ("label", Arc::new(Int64Array::from(vec![1, 0]))),
+            ],
+            100,
+        );
+        let out = read_predictions(&path).unwrap();
+        assert_eq!(out.ids, ["a", "b"]);
+        assert_eq!(out.content, Content::Labels(vec!["1".into(), "0".into()]));
+        assert_eq!(
+            read_labels(&path).unwrap(),
+            [("a".into(), "1".into()), ("b".into(), "0".into())]
+        );
+
+        let path = dir.path().join("truth.parquet");
+        write_columns(
+            &path,
+            vec![
+                ("id", Arc::new(Int64Array::from(vec![7, 8]))),
+                ("value", Arc::new(Float64Array::from(vec![0.1, -2.5]))),
+            ],
+            100,
+        );
+        assert_eq!(
+            read_labels(&path).unwrap(),
+            [("7".into(), "0.1".into()), ("8".into(), "-2.5".into())]
+        );
+    }
+
+    #[test]
+    fn parquet_errors_name_row_column_and_type() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.parquet");
+        let err = |columns: Vec<(&str, ArrayRef)>| {
+            write_columns(&path, columns, 2);
+            let e = read_predictions(&path).unwrap_err();
+            (
+                e.kind(),
+                e.to_string()
+                    .replace(&format!("{}", dir.path().display()), "dir"),
+            )
+        };
+        let (kind, msg) = err(vec![
+            ("id", Arc::new(StringArray::from(vec!["a", "b"]))),
+            ("pos", Arc::new(StringArray::from(vec!["0.5", "0.5"]))),
+        ]);
+        assert_eq!(kind, ErrorKind::Format);
+        insta::assert_snapshot!(msg, @"dir/bad.parquet: column 'pos': expected a column of numbers (float or integer), found Utf8");
+        let (kind, msg) = err(vec![
+            ("id", Arc::new(StringArray::from(vec!["a", "b", "c"]))),
+            (
+                "pos",
+                Arc::new(Float32Array::from(vec![Some(0.5), Some(0.5), None])),
+            ),
+        ]);
+        assert_eq!(kind, ErrorKind::Parse);
+        insta::assert_snapshot!(msg, @"dir/bad.parquet: row 3, column 'pos': expected a value, found null");
+        let (_, msg) = err(vec![
+            ("id", Arc::new(Float64Array::from(vec![1.0]))),
+            ("pos", Arc::new(Float32Array::from(vec![1.0]))),
+        ]);
+        insta::assert_snapshot!(msg, @"dir/bad.parquet: column 'id': expected a column of strings or integers, found Float64");
+        let (_, msg) = err(vec![
+            ("id", Arc::new(StringArray::from(Vec::<&str>::new()))),
+            ("value", Arc::new(Float32Array::from(Vec::<f32>::new()))),
+        ]);
+        insta::assert_snapshot!(msg, @"dir/bad.parquet: expected at least one data row, found none");
+    }
+
+    #[test]
+    fn parquet_rejects_a_file_that_is_not_parquet() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.parquet");
+        std::fs::write(&path, b"id,pos\n1,0.5\n").unwrap();
+        let e = read_predictions(&path).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Parse);
+        assert_eq!(e.message(), "cannot read the file as Parquet");
+        assert!(std::error::Error::source(&e).is_some());
+    }
+}
