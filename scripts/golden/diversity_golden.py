@@ -5,7 +5,7 @@ Run with the venv described in scripts/golden/README.md:
 
     python scripts/golden/diversity_golden.py [--figqa PATH]
 
---figqa defaults to /work/shared/data/figqa/merged_4models.jsonl; the file's
+--figqa defaults to examples/figqa/source/merged_4models.jsonl; the file's
 sha256 is recorded in the output, so a different copy shows up in the diff.
 
 It writes crates/modelfuse/tests/golden/diversity.json, which the Rust test
@@ -45,7 +45,7 @@ from sklearn.metrics import cohen_kappa_score
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "crates/modelfuse/tests/golden/diversity.json"
-FIGQA = Path("/work/shared/data/figqa/merged_4models.jsonl")
+FIGQA = Path(__file__).resolve().parents[2] / "examples/figqa/source/merged_4models.jsonl"
 SEED = 20261123
 PAIR_MEASURES = ["disagreement", "double_fault", "q_statistic", "error_correlation", "kappa"]
 
