@@ -22,8 +22,8 @@
 //!
 //! # Example
 //!
-//! ```ignore
-//! use modelfuse::{BuildOptions, Content, FuserSpec, ModelOutput, Predictions};
+//! ```
+//! use modelfuse::{BuildOptions, Content, Fitted, FuserSpec, ModelOutput, Predictions};
 //!
 //! let model = |name: &str, p: [f32; 4]| ModelOutput {
 //!     name: name.into(),
@@ -42,7 +42,7 @@
 //! assert_eq!(fused.row(0, 0), [0.8, 0.2]);
 //! assert_eq!(fused.row(0, 1), [0.3, 0.7]);
 //! # Ok::<(), modelfuse::Error>(())
-//! ```ignore
+//! ```
 #![deny(missing_docs)]
 
 pub mod diversity;
@@ -60,5 +60,5 @@ pub use predictions::{
     BuildOptions, Content, ModelOutput, Predictions, SUM_TOLERANCE, Targets, Task, TaskHint,
     argmax, id_order,
 };
-pub use spec::{FORMAT_VERSION, FittedFuser, FittedState, FuserSpec, Method};
+pub use spec::{FORMAT_VERSION, FittedFuser, FittedState, FuserSpec, Method, NamedWeights};
 pub use weights::Weights;

@@ -483,8 +483,10 @@ fn check_model_shape(out: &ModelOutput) -> Result<()> {
                 ));
             }
             if let Some(dup) = first_duplicate(columns) {
-                return Err(Error::mismatch(format!("the class column '{dup}' appears twice"))
-                    .with_model(out.name.clone()));
+                return Err(
+                    Error::mismatch(format!("the class column '{dup}' appears twice"))
+                        .with_model(out.name.clone()),
+                );
             }
         }
         Content::Labels(labels) if labels.len() != n => {
@@ -496,9 +498,11 @@ fn check_model_shape(out: &ModelOutput) -> Result<()> {
         _ => {}
     }
     if let Some(dup) = first_duplicate(&out.ids) {
-        return Err(Error::mismatch("the id appears more than once; ids must be unique")
-            .with_model(out.name.clone())
-            .with_id(dup));
+        return Err(
+            Error::mismatch("the id appears more than once; ids must be unique")
+                .with_model(out.name.clone())
+                .with_id(dup),
+        );
     }
     Ok(())
 }
@@ -515,7 +519,9 @@ fn first_duplicate(items: &[String]) -> Option<String> {
 
 fn unique(what: &str, items: &[String]) -> Result<()> {
     match first_duplicate(items) {
-        Some(d) => Err(Error::mismatch(format!("the {what} '{d}' appears more than once"))),
+        Some(d) => Err(Error::mismatch(format!(
+            "the {what} '{d}' appears more than once"
+        ))),
         None => Ok(()),
     }
 }
@@ -570,10 +576,18 @@ fn aligned_ids(outputs: &[ModelOutput]) -> Result<Vec<String>> {
                 other.len()
             );
             if !missing.is_empty() {
-                msg.push_str(&format!("; missing {}: {}", missing.len(), preview(&missing)));
+                msg.push_str(&format!(
+                    "; missing {}: {}",
+                    missing.len(),
+                    preview(&missing)
+                ));
             }
             if !extra.is_empty() {
-                msg.push_str(&format!("; unexpected {}: {}", extra.len(), preview(&extra)));
+                msg.push_str(&format!(
+                    "; unexpected {}: {}",
+                    extra.len(),
+                    preview(&extra)
+                ));
             }
             return Err(Error::mismatch(msg).with_model(out.name.clone()));
         }
@@ -916,7 +930,13 @@ impl Targets {
                 ErrorKind::UnknownLabel,
                 format!(
                     "expected a label among the classes [{}], found '{label}'",
-                    preview(&preds.classes().iter().map(|s| s.as_str()).collect::<Vec<_>>())
+                    preview(
+                        &preds
+                            .classes()
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                    )
                 ),
             )
             .with_id(id.to_string())
@@ -1079,13 +1099,20 @@ mod tests {
         let p = Predictions::from_outputs(vec![a], &BuildOptions::default()).unwrap();
         let t = Targets::align(
             &p,
-            &[("2".into(), "x".into()), ("1".into(), "y".into()), ("9".into(), "x".into())],
+            &[
+                ("2".into(), "x".into()),
+                ("1".into(), "y".into()),
+                ("9".into(), "x".into()),
+            ],
         )
         .unwrap();
         assert_eq!(t, Targets::Classes(vec![1, 0]));
-        let e = Targets::align(&p, &[("1".into(), "z".into()), ("2".into(), "x".into())])
-            .unwrap_err();
-        assert_eq!(e.to_string(), "id '1': expected a label among the classes ['x', 'y'], found 'z'");
+        let e =
+            Targets::align(&p, &[("1".into(), "z".into()), ("2".into(), "x".into())]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "id '1': expected a label among the classes ['x', 'y'], found 'z'"
+        );
     }
 
     #[test]

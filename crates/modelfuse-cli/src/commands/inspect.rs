@@ -1,0 +1,106 @@
+//! `modelfuse inspect`: per-model metrics and pairwise diversity.
+
+use anyhow::Result;
+use modelfuse::diversity;
+use serde_json::json;
+
+use super::{metrics_json, print_json, scores, table_metrics};
+use crate::args::InspectArgs;
+use crate::load;
+use crate::table::{Table, num};
+
+pub fn run(args: InspectArgs) -> Result<()> {
+    let (loaded, targets) =
+        load::with_labels(&args.inputs, &args.labels, args.read.build_options())?;
+    let preds = &loaded.preds;
+    let mut per_model = Vec::new();
+    for m in 0..preds.n_models() {
+        per_model.push(scores(preds, m, &targets)?);
+    }
+    let div = diversity::diversity(preds, &targets)?;
+
+    if args.json {
+        let models: Vec<_> = preds
+            .models()
+            .iter()
+            .zip(&per_model)
+            .enumerate()
+            .map(|(m, (name, s))| {
+                json!({ "name": name, "hard": preds.is_hard(m), "metrics": metrics_json(s) })
+            })
+            .collect();
+        print_json(&json!({
+            "task": preds.task(),
+            "n_samples": preds.n_samples(),
+            "classes": preds.classes(),
+            "models": models,
+            "diversity": serde_json::to_value(&div)?,
+        }));
+        return Ok(());
+    }
+
+    println!(
+        "{} models, {} samples, {} task, {} classes",
+        preds.n_models(),
+        preds.n_samples(),
+        preds.task().name(),
+        preds.n_outputs()
+    );
+    println!();
+    let shown: Vec<_> = per_model.iter().map(|s| table_metrics(s)).collect();
+    let mut t = Table::new(
+        std::iter::once("model".to_string())
+            .chain(shown[0].iter().map(|(m, _)| m.name().to_string())),
+    );
+    for (m, s) in shown.iter().enumerate() {
+        let mut name = preds.models()[m].clone();
+        if preds.is_hard(m) {
+            name.push_str(" (hard)");
+        }
+        t.row(
+            std::iter::once(name)
+                .chain(s.iter().map(|(_, v)| num(*v)))
+                .collect(),
+        );
+    }
+    print!("{}", t.render());
+
+    if !div.pairs.is_empty() {
+        println!();
+        println!("pairwise diversity");
+        let mut t = Table::new([
+            "pair",
+            "disagreement",
+            "double_fault",
+            "q_statistic",
+            "error_correlation",
+            "kappa",
+        ]);
+        for p in &div.pairs {
+            t.row(vec![
+                format!("{} / {}", p.a, p.b),
+                num(p.disagreement),
+                num(p.double_fault),
+                num(p.q_statistic),
+                num(p.error_correlation),
+                num(p.kappa),
+            ]);
+        }
+        print!("{}", t.render());
+    }
+    println!();
+    println!("ensemble");
+    if let serde_json::Value::Object(summary) = serde_json::to_value(&div.summary)? {
+        let mut t = Table::new(["measure", "value"]);
+        for (k, v) in summary {
+            let cell = match v.as_f64() {
+                Some(x) => num(x),
+                None if v.is_null() => "n/a".into(),
+                None => v.to_string(),
+            };
+            t.row(vec![k, cell]);
+        }
+        print!("{}", t.render());
+    }
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! One file per subcommand; each turns typed arguments into library calls.
+
+mod evaluate;
+mod fit;
+mod inspect;
+mod predict;
+
+use anyhow::Result;
+use modelfuse::metrics::{self, Metric};
+use modelfuse::{ErrorKind, Predictions, Targets};
+
+use crate::args::{Cli, Command};
+
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Inspect(a) => inspect::run(a),
+        Command::Fit(a) => fit::run(a),
+        Command::Predict(a) => predict::run(a),
+        Command::Evaluate(a) => evaluate::run(a),
+    }
+}
+
+/// Every reported metric of model `m`; a metric that is undefined on these
+/// samples (ROC-AUC with a single class present, say) is NaN, shown as n/a
+/// in tables and null in JSON, rather than failing the whole report.
+pub fn scores(preds: &Predictions, m: usize, targets: &Targets) -> Result<Vec<(Metric, f64)>> {
+    let mut out = Vec::new();
+    for &metric in Metric::report_set(preds.task()) {
+        match metrics::score(metric, preds, m, targets) {
+            Ok(v) => out.push((metric, v)),
+            Err(e) if e.kind() == ErrorKind::InvalidValue => out.push((metric, f64::NAN)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(out)
+}
+
+/// The metrics shown in text tables (JSON has them all): enough to compare
+/// models at a glance without a table wider than a terminal.
+pub fn table_metrics(all: &[(Metric, f64)]) -> Vec<(Metric, f64)> {
+    const SHOWN: &[Metric] = &[
+        Metric::Accuracy,
+        Metric::BalancedAccuracy,
+        Metric::F1Macro,
+        Metric::LogLoss,
+        Metric::Brier,
+        Metric::Ece,
+        Metric::RocAuc,
+        Metric::Mcc,
+        Metric::Rmse,
+        Metric::Mae,
+        Metric::R2,
+    ];
+    all.iter()
+        .filter(|(m, _)| SHOWN.contains(m))
+        .copied()
+        .collect()
+}
+
+/// A JSON object of metric name → value (NaN becomes null).
+pub fn metrics_json(all: &[(Metric, f64)]) -> serde_json::Value {
+    let map: serde_json::Map<String, serde_json::Value> = all
+        .iter()
+        .map(|(m, v)| (m.name().to_string(), json_number(*v)))
+        .collect();
+    serde_json::Value::Object(map)
+}
+
+pub fn json_number(v: f64) -> serde_json::Value {
+    serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
+
+/// Prints JSON to stdout, pretty and newline-terminated.
+pub fn print_json(value: &serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("JSON values always serialise")
+    );
+}

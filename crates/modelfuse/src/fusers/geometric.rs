@@ -1,0 +1,115 @@
+//! The geometric mean of probabilities, computed in log space.
+
+use crate::error::Result;
+use crate::fuser::{Fitted, Fuser};
+use crate::fusers::{FUSED, unsupported, weighted_sum};
+use crate::predictions::{Predictions, Targets, Task, sigmoid};
+use crate::weights::Weights;
+
+/// Probabilities are floored here before taking logs. A model that gives a
+/// class exactly zero then counts as very strong evidence against it rather
+/// than an absolute veto (which would leave every class at zero as soon as two
+/// confident models disagree).
+pub const PROBABILITY_FLOOR: f64 = 1e-15;
+
+/// The (optionally weighted) geometric mean of probabilities, renormalised:
+/// for single-label tasks `softmax(Σ_m w_m log p_m)`, for multilabel, per
+/// label, `sigmoid(Σ_m w_m logit p_m)` (the geometric mean of `p` and of
+/// `1 − p`, renormalised). Equivalent to averaging log-probabilities, the
+/// product-of-experts view; it punishes a class any confident model rules
+/// out. Not defined for regression.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GeometricMean {
+    weights: Option<Weights>,
+}
+
+impl GeometricMean {
+    /// The unweighted geometric mean.
+    pub fn new() -> Self {
+        GeometricMean { weights: None }
+    }
+
+    /// A weighted geometric mean (one weight per model, in model order).
+    pub fn with_weights(weights: Weights) -> Self {
+        GeometricMean {
+            weights: Some(weights),
+        }
+    }
+}
+
+impl Fuser for GeometricMean {
+    type Fitted = GeometricMean;
+    fn fit(&self, _preds: &Predictions, _targets: &Targets) -> Result<GeometricMean> {
+        Ok(self.clone())
+    }
+}
+
+impl Fitted for GeometricMean {
+    fn predict(&self, preds: &Predictions) -> Result<Predictions> {
+        let w = super::check_weights(self.weights.as_ref(), preds)?;
+        let k = preds.n_outputs();
+        let ln = |x: f32| (x as f64).max(PROBABILITY_FLOOR).ln();
+        let values: Vec<f32> = match preds.task() {
+            Task::Binary | Task::Multiclass { .. } => {
+                let mut acc = weighted_sum(preds, w.as_slice(), ln);
+                // Log-space softmax: subtract the row maximum so exp never
+                // underflows to an all-zero row.
+                for row in acc.chunks_exact_mut(k) {
+                    let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    row.iter_mut().for_each(|x| *x = (*x - max).exp());
+                    super::normalize(row);
+                }
+                acc.into_iter().map(|x| x as f32).collect()
+            }
+            Task::Multilabel { .. } => {
+                let logit = |x: f32| ln(x) - ln(1.0 - x);
+                weighted_sum(preds, w.as_slice(), logit)
+                    .into_iter()
+                    .map(|z| sigmoid(z) as f32)
+                    .collect()
+            }
+            Task::Regression => {
+                return Err(unsupported(
+                    "the geometric mean",
+                    preds.task(),
+                    "; use mean or median",
+                ));
+            }
+        };
+        Ok(Predictions::fused(preds, FUSED, values))
+    }
+
+    fn weights(&self) -> Option<&Weights> {
+        self.weights.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fusers::test_support::{build, probs};
+    use crate::predictions::TaskHint;
+
+    #[test]
+    fn geometric_mean_renormalises_the_product() {
+        let p = probs(&[vec![0.8, 0.2], vec![0.5, 0.5]], 2);
+        let f = GeometricMean::new().predict(&p).unwrap();
+        // sqrt(0.4) : sqrt(0.1) = 2 : 1
+        let r = f.row(0, 0);
+        assert!((r[0] - 2.0 / 3.0).abs() < 1e-6, "{r:?}");
+    }
+
+    #[test]
+    fn geometric_mean_survives_opposing_certainties() {
+        let p = probs(&[vec![1.0, 0.0], vec![0.0, 1.0]], 2);
+        let f = GeometricMean::new().predict(&p).unwrap();
+        assert_eq!(f.row(0, 0), [0.5, 0.5]);
+    }
+
+    #[test]
+    fn geometric_mean_of_multilabel_is_sigmoid_of_mean_logit() {
+        let p = build(&[vec![0.9, 0.5], vec![0.1, 0.5]], 2, TaskHint::Multilabel);
+        let f = GeometricMean::new().predict(&p).unwrap();
+        assert!((f.row(0, 0)[0] - 0.5).abs() < 1e-6);
+    }
+}
