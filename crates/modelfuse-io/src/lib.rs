@@ -57,7 +57,8 @@
 //!
 //! **Tables** (CSV, TSV, Parquet) have an `id` column anywhere, and then
 //! either one column per class holding scores, or a `label` column (hard
-//! predictions; multilabel sets as `a|b`), or a `value` column (regression).
+//! predictions; multilabel sets as `a|b`, the empty set as a lone `|`), or a
+//! `value` column (regression).
 //! A `label` column beside class columns is ignored, so the files this crate
 //! writes can be read back. CSV and TSV need a header row; a UTF-8 BOM is
 //! skipped, fields may be quoted, whitespace around names and cells is
