@@ -622,12 +622,15 @@ fn split_labels(label: &str, multilabel: bool) -> Vec<&str> {
 
 fn discover_classes(outputs: &[ModelOutput], opts: &BuildOptions) -> Result<Vec<String>> {
     let multilabel = opts.task == TaskHint::Multilabel;
+    // Where the expected classes come from, for messages.
+    let mut source = "the fuser was fitted on".to_string();
     let classes = if let Some(given) = &opts.classes {
         given.clone()
     } else if let Some(out) = outputs
         .iter()
         .find(|o| matches!(o.content, Content::Scores { .. }))
     {
+        source = format!("of model '{}'", out.name);
         match &out.content {
             Content::Scores { columns, .. } => columns.clone(),
             _ => unreachable!("found by the filter above"),
@@ -657,7 +660,7 @@ fn discover_classes(outputs: &[ModelOutput], opts: &BuildOptions) -> Result<Vec<
                 let missing: Vec<&str> = want.difference(&have).copied().collect();
                 let extra: Vec<&str> = have.difference(&want).copied().collect();
                 let mut msg = format!(
-                    "expected the class columns [{}], found [{}]",
+                    "expected the class columns [{}] {source}, found [{}]",
                     classes.join(", "),
                     columns.join(", ")
                 );

@@ -1,7 +1,5 @@
 //! `modelfuse fit`: fit a fuser and save it.
 
-use std::io::Write;
-
 use anyhow::{Context, Result, bail};
 use modelfuse::{Fitted, FuserSpec};
 use serde_json::json;

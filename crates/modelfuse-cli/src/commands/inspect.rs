@@ -90,17 +90,32 @@ pub fn run(args: InspectArgs) -> Result<()> {
     }
     println!();
     println!("ensemble");
-    if let serde_json::Value::Object(summary) = serde_json::to_value(&div.summary)? {
-        let mut t = Table::new(["measure", "value"]);
-        for (k, v) in summary {
-            let cell = match v.as_f64() {
-                Some(x) => num(x),
-                None if v.is_null() => "n/a".into(),
-                None => v.to_string(),
-            };
-            t.row(vec![k, cell]);
+    let s = &div.summary;
+    let mean = |name: &str, p: &diversity::PairMean| {
+        let note = match p.undefined {
+            0 => String::new(),
+            n => format!(" ({n} pairs undefined)"),
+        };
+        vec![format!("mean {name}{note}"), num(p.mean)]
+    };
+    let mut t = Table::new(["measure", "value"]);
+    t.row(mean("disagreement", &s.disagreement));
+    t.row(mean("double_fault", &s.double_fault));
+    t.row(mean("q_statistic", &s.q_statistic));
+    t.row(mean("error_correlation", &s.error_correlation));
+    t.row(mean("kappa", &s.kappa));
+    for (name, v) in [
+        ("kohavi_wolpert_variance", s.kohavi_wolpert_variance),
+        ("entropy", s.entropy),
+        ("interrater_agreement", s.interrater_agreement),
+        ("oracle_accuracy", s.oracle_accuracy),
+        ("ambiguity", s.ambiguity),
+    ] {
+        // Measures that do not apply to this task are NaN; leave them out.
+        if v.is_finite() {
+            t.row(vec![name.to_string(), num(v)]);
         }
-        print!("{}", t.render());
     }
+    print!("{}", t.render());
     Ok(())
 }

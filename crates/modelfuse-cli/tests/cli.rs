@@ -1,0 +1,275 @@
+//! End-to-end tests of the `modelfuse` binary: the README flow on the bundled
+//! Fig-QA predictions, golden output, bad input and atomic writes.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn modelfuse() -> Command {
+    Command::cargo_bin("modelfuse").unwrap()
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn figqa(part: &str) -> PathBuf {
+    repo().join("examples/figqa").join(part)
+}
+
+fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs a command expected to fail on bad input; returns its stderr.
+fn bad_input(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn inspect_figqa_text_output_is_stable() {
+    let out = stdout_of(modelfuse().current_dir(repo()).args([
+        "inspect",
+        "examples/figqa/val",
+        "--labels",
+        "examples/figqa/val.labels.csv",
+    ]));
+    insta::assert_snapshot!("inspect_figqa_val", out);
+}
+
+#[test]
+fn inspect_json_reports_each_model() {
+    let out = stdout_of(modelfuse().args([
+        "inspect".as_ref(),
+        figqa("val").as_os_str(),
+        "--labels".as_ref(),
+        figqa("val.labels.csv").as_os_str(),
+        "--json".as_ref(),
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = v["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["bert", "gpt2", "gptneo", "roberta"]);
+    assert_eq!(v["n_samples"], 548);
+    assert!(v["models"][3]["metrics"]["accuracy"].as_f64().unwrap() > 0.85);
+    assert_eq!(v["diversity"]["pairs"].as_array().unwrap().len(), 6);
+}
+
+#[test]
+fn fit_predict_evaluate_round_trip_on_figqa() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fuser = tmp.path().join("vote.json");
+    let fused = tmp.path().join("fused.csv");
+    stdout_of(modelfuse().args([
+        "fit".as_ref(),
+        figqa("val").as_os_str(),
+        "--labels".as_ref(),
+        figqa("val.labels.csv").as_os_str(),
+        "--method".as_ref(),
+        "score-weighted".as_ref(),
+        "--by".as_ref(),
+        "accuracy".as_ref(),
+        "-o".as_ref(),
+        fuser.as_os_str(),
+    ]));
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fuser).unwrap()).unwrap();
+    assert_eq!(saved["modelfuse"], 1);
+    assert_eq!(saved["spec"]["method"], "score-weighted");
+    modelfuse()
+        .args(["predict", "--fuser"])
+        .arg(&fuser)
+        .arg(figqa("test"))
+        .arg("-o")
+        .arg(&fused)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("fused 4 models on 546 samples"));
+    let first = std::fs::read(&fused).unwrap();
+    // Same inputs, same bytes.
+    modelfuse()
+        .args(["predict", "--fuser"])
+        .arg(&fuser)
+        .arg(figqa("test"))
+        .arg("-o")
+        .arg(&fused)
+        .assert()
+        .success();
+    assert_eq!(first, std::fs::read(&fused).unwrap());
+    let out = stdout_of(
+        modelfuse()
+            .arg("evaluate")
+            .arg(&fused)
+            .arg("--labels")
+            .arg(figqa("test.labels.csv"))
+            .arg("--json"),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let acc = v["accuracy"].as_f64().unwrap();
+    assert!((0.5..=1.0).contains(&acc), "{acc}");
+    for key in [
+        "balanced_accuracy",
+        "f1_macro",
+        "log_loss",
+        "brier",
+        "ece",
+        "roc_auc",
+        "mcc",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+}
+
+#[test]
+fn predict_refuses_a_fuser_fitted_on_other_models() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fuser = tmp.path().join("mean.json");
+    stdout_of(
+        modelfuse()
+            .arg("fit")
+            .arg(figqa("val/bert.csv"))
+            .arg(figqa("val/roberta.csv"))
+            .args(["--method", "vote", "-o"])
+            .arg(&fuser),
+    );
+    let err = bad_input(
+        modelfuse()
+            .args(["predict", "--fuser"])
+            .arg(&fuser)
+            .arg(figqa("test/bert.csv"))
+            .arg(figqa("test/gpt2.csv"))
+            .arg("-o")
+            .arg(tmp.path().join("out.csv")),
+    );
+    assert!(
+        err.contains("this fuser was fitted on other models: expected the models [bert, roberta], found [bert, gpt2]; missing: roberta; unexpected: gpt2"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("out.csv").exists());
+}
+
+#[test]
+fn bad_inputs_name_the_file_and_the_id() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let labels = write(d, "labels.csv", "id,label\n1,a\n2,b\n3,a\n");
+    let good = write(d, "good.csv", "id,a,b\n1,0.9,0.1\n2,0.2,0.8\n3,0.6,0.4\n");
+    let cases: Vec<(&str, &str, &str)> = vec![
+        (
+            "missing.csv",
+            "id,a,b\n1,0.9,0.1\n2,0.2,0.8\n",
+            "missing 1: '3'",
+        ),
+        (
+            "nan.csv",
+            "id,a,b\n1,NaN,0.1\n2,0.2,0.8\n3,0.6,0.4\n",
+            "id '1', class 'a': expected a finite number, found NaN",
+        ),
+        (
+            "sum.csv",
+            "id,a,b\n1,0.9,0.9\n2,0.2,0.8\n3,0.6,0.4\n",
+            "id '1': expected probabilities summing to 1 (±0.001), found a sum of 1.800000",
+        ),
+        (
+            "range.csv",
+            "id,a,b\n1,1.5,-0.5\n2,0.2,0.8\n3,0.6,0.4\n",
+            "id '1', class 'a': expected a probability in [0, 1], found 1.5",
+        ),
+        (
+            "z_cols.csv",
+            "id,a,c\n1,0.9,0.1\n2,0.2,0.8\n3,0.6,0.4\n",
+            "expected the class columns [a, b] of model 'good', found [a, c]; missing: 'b'; unexpected: 'c'",
+        ),
+        (
+            "dup.csv",
+            "id,a,b\n1,0.9,0.1\n1,0.2,0.8\n3,0.6,0.4\n",
+            "id '1': the id appears more than once",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let bad = write(d, name, text);
+        let err = bad_input(
+            modelfuse()
+                .arg("inspect")
+                .arg(&good)
+                .arg(&bad)
+                .arg("--labels")
+                .arg(&labels),
+        );
+        assert!(err.contains(want), "{name}: {err}");
+        assert!(
+            err.contains(name),
+            "{name}: the message should name the file: {err}"
+        );
+    }
+    let unknown = write(d, "unknown.labels.csv", "id,label\n1,a\n2,z\n3,a\n");
+    let err = bad_input(
+        modelfuse()
+            .arg("inspect")
+            .arg(&good)
+            .arg("--labels")
+            .arg(&unknown),
+    );
+    assert!(
+        err.contains("id '2': expected a label among the classes ['a', 'b'], found 'z'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn failed_fit_leaves_an_existing_output_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = write(tmp.path(), "fuser.json", "previous contents");
+    bad_input(
+        modelfuse()
+            .arg("fit")
+            .arg(figqa("val"))
+            .args(["--method", "weighted", "--weights", "bert=1", "-o"])
+            .arg(&out),
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous contents");
+}
+
+#[test]
+fn methods_reject_options_they_do_not_take() {
+    let err = bad_input(modelfuse().args([
+        "fit",
+        "x.csv",
+        "--method",
+        "mean",
+        "--weights",
+        "a=1",
+        "-o",
+        "f.json",
+    ]));
+    assert!(err.contains("mean takes no weights"), "{err}");
+    let err = bad_input(modelfuse().args(["fit", "x.csv", "--method", "avg", "-o", "f.json"]));
+    assert!(
+        err.contains("expected a method among [mean, geometric"),
+        "{err}"
+    );
+}
