@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use modelfuse::fusers::TieBreak;
 use modelfuse::metrics::Metric;
 use modelfuse::{BuildOptions, Method, NamedWeights, TaskHint};
 
@@ -95,6 +96,11 @@ pub struct FitArgs {
     /// Exponent on the scores for score-weighted (default 1).
     #[arg(long)]
     pub power: Option<f64>,
+    /// How vote breaks ties: lowest (the first class, as scikit-learn), soft
+    /// (highest mean probability), best-model (the class of the most accurate
+    /// model on --labels).
+    #[arg(long, value_parser = parse_tie, value_name = "RULE")]
+    pub tie: Option<TieBreak>,
     /// Where to save the fitted fuser (JSON).
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
@@ -140,6 +146,10 @@ pub struct EvaluateArgs {
 }
 
 fn parse_method(s: &str) -> Result<Method, String> {
+    s.parse().map_err(|e: modelfuse::Error| e.to_string())
+}
+
+fn parse_tie(s: &str) -> Result<TieBreak, String> {
     s.parse().map_err(|e: modelfuse::Error| e.to_string())
 }
 

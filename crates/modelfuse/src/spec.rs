@@ -9,7 +9,7 @@
 //!   "task": { "kind": "multiclass", "n_classes": 3 },
 //!   "models": ["bert", "roberta"],
 //!   "classes": ["neg", "neu", "pos"],
-//!   "state": { "kind": "weights", "weights": [0.4, 0.6], "scores": [0.61, 0.52] } }
+//!   "state": { "weights": [0.4, 0.6], "scores": [0.61, 0.52] } }
 //! ```
 //!
 //! Loading checks the format version; predicting checks that the models and
@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fuser::{Fitted, Fuser};
 use crate::fusers::{
-    GeometricMean, MajorityVote, Mean, Median, RankAverage, ScoreWeighted, WeightedMean,
+    GeometricMean, MajorityVote, Mean, Median, RankAverage, ScoreWeighted, TieBreak, WeightedMean,
 };
 use crate::metrics::Metric;
 use crate::predictions::{Predictions, Targets, Task};
@@ -136,6 +136,9 @@ pub enum FuserSpec {
         /// Optional per-model vote weights.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         weights: Option<NamedWeights>,
+        /// What decides a tie (default: the lowest class, as scikit-learn).
+        #[serde(default, skip_serializing_if = "TieBreak::is_default")]
+        tie: TieBreak,
     },
     /// Soft vote: the (optionally weighted) mean of probabilities.
     SoftVote {
@@ -170,6 +173,7 @@ impl FuserSpec {
         weights: Option<NamedWeights>,
         by: Option<Metric>,
         power: Option<f64>,
+        tie: Option<TieBreak>,
     ) -> Result<FuserSpec> {
         let takes_weights = matches!(
             method,
@@ -183,6 +187,11 @@ impl FuserSpec {
         if (by.is_some() || power.is_some()) && method != Method::ScoreWeighted {
             return Err(Error::param(format!(
                 "{method} takes no metric or power; those belong to score-weighted"
+            )));
+        }
+        if tie.is_some() && method != Method::Vote {
+            return Err(Error::param(format!(
+                "{method} takes no tie rule; that belongs to vote"
             )));
         }
         Ok(match method {
@@ -202,7 +211,10 @@ impl FuserSpec {
                 })?,
                 power: power.unwrap_or(1.0),
             },
-            Method::Vote => FuserSpec::Vote { weights },
+            Method::Vote => FuserSpec::Vote {
+                weights,
+                tie: tie.unwrap_or_default(),
+            },
             Method::SoftVote => FuserSpec::SoftVote { weights },
             Method::Rank => FuserSpec::Rank { weights },
         })
@@ -224,7 +236,14 @@ impl FuserSpec {
 
     /// Whether fitting needs labels.
     pub fn needs_targets(&self) -> bool {
-        matches!(self, FuserSpec::ScoreWeighted { .. })
+        matches!(
+            self,
+            FuserSpec::ScoreWeighted { .. }
+                | FuserSpec::Vote {
+                    tie: TieBreak::BestModel,
+                    ..
+                }
+        )
     }
 
     /// Fits the fuser on `preds` and, for methods that learn, `targets`.
@@ -235,32 +254,47 @@ impl FuserSpec {
     /// models that are not there (or leaving some out); a method that does
     /// not apply to the task; or any error of the method's own fit.
     pub fn fit(&self, preds: &Predictions, targets: Option<&Targets>) -> Result<FittedFuser> {
-        let state = match self {
-            FuserSpec::ScoreWeighted { by, power } => {
-                let targets = targets.ok_or_else(|| {
-                    Error::param(format!(
-                        "{} learns from labels; pass the validation labels",
-                        self.method()
-                    ))
-                })?;
-                let fitted = ScoreWeighted::new(*by, *power)?.fit(preds, targets)?;
-                FittedState::Weights {
-                    weights: fitted.weights().expect("weighted mean has weights").clone(),
-                    scores: fitted.scores().map(<[f64]>::to_vec),
-                }
+        let targets = match (targets, self.needs_targets()) {
+            (Some(t), _) => Some(t),
+            (None, false) => None,
+            (None, true) => {
+                return Err(Error::param(format!(
+                    "{} learns from labels; pass the validation labels",
+                    self.method()
+                )));
             }
-            FuserSpec::Weighted { weights } => FittedState::Weights {
-                weights: resolve(weights, preds)?,
-                scores: None,
-            },
-            FuserSpec::Vote { weights: Some(w) }
-            | FuserSpec::SoftVote { weights: Some(w) }
-            | FuserSpec::Rank { weights: Some(w) } => FittedState::Weights {
-                weights: resolve(w, preds)?,
-                scores: None,
-            },
-            _ => FittedState::None,
         };
+        let named = match self {
+            FuserSpec::Weighted { weights } => Some(weights),
+            FuserSpec::Vote { weights, .. }
+            | FuserSpec::SoftVote { weights }
+            | FuserSpec::Rank { weights } => weights.as_ref(),
+            _ => None,
+        };
+        let mut state = FittedState {
+            weights: named.map(|w| resolve(w, preds)).transpose()?,
+            scores: None,
+        };
+        match (self, targets) {
+            (FuserSpec::ScoreWeighted { by, power }, Some(t)) => {
+                let fitted = ScoreWeighted::new(*by, *power)?.fit(preds, t)?;
+                state.weights = fitted.weights().cloned();
+                state.scores = fitted.scores().map(<[f64]>::to_vec);
+            }
+            (
+                FuserSpec::Vote {
+                    tie: TieBreak::BestModel,
+                    ..
+                },
+                Some(t),
+            ) => {
+                let fitted = MajorityVote::new()
+                    .with_tie(TieBreak::BestModel)
+                    .fit(preds, t)?;
+                state.scores = fitted.accuracies().map(<[f64]>::to_vec);
+            }
+            _ => {}
+        }
         let fitted = FittedFuser {
             modelfuse: FORMAT_VERSION,
             spec: self.clone(),
@@ -309,20 +343,18 @@ fn resolve(named: &NamedWeights, preds: &Predictions) -> Result<Weights> {
     Weights::new(preds.models().iter().map(|m| named[m]).collect())
 }
 
-/// What a fitted fuser learned.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum FittedState {
-    /// Nothing: the method is fully described by its spec.
-    None,
+/// What a fitted fuser learned; empty for methods that learn nothing.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FittedState {
     /// Per-model weights, in the order of [`FittedFuser::models`].
-    Weights {
-        /// The weights, on the simplex.
-        weights: Weights,
-        /// The validation scores they were derived from, when they were.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        scores: Option<Vec<f64>>,
-    },
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<Weights>,
+    /// Per-model validation scores: those the weights were derived from
+    /// (score-weighted), or the accuracies that rank models for the
+    /// best-model tie rule (vote).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scores: Option<Vec<f64>>,
 }
 
 /// A fitted fuser in its saved form: the spec, the models and classes it was
@@ -404,16 +436,16 @@ impl FittedFuser {
                 ),
             ));
         }
-        if let FittedState::Weights { weights, scores } = &self.state {
-            let scores_len = scores.as_ref().map_or(self.models.len(), Vec::len);
-            if weights.len() != self.models.len() || scores_len != self.models.len() {
+        let n = self.models.len();
+        let lens = [
+            ("weight", self.state.weights.as_ref().map(Weights::len)),
+            ("score", self.state.scores.as_ref().map(Vec::len)),
+        ];
+        for (what, len) in lens {
+            if let Some(len) = len.filter(|&l| l != n) {
                 return Err(Error::new(
                     ErrorKind::Format,
-                    format!(
-                        "expected one weight per model ({}), found {}",
-                        self.models.len(),
-                        weights.len()
-                    ),
+                    format!("expected one {what} per model ({n}), found {len}"),
                 ));
             }
         }
@@ -422,42 +454,47 @@ impl FittedFuser {
 
     /// The concrete fuser for this spec and state.
     fn build(&self) -> Result<Box<dyn Fitted>> {
-        let weights = match &self.state {
-            FittedState::Weights { weights, .. } => Some(weights.clone()),
-            FittedState::None => None,
-        };
-        let missing = || {
+        let weights = self.state.weights.clone();
+        let missing = |what: &str| {
             Error::new(
                 ErrorKind::Format,
                 format!(
-                    "a fitted {} fuser needs weights in its state",
+                    "a fitted {} fuser needs {what} in its state",
                     self.spec.method()
                 ),
             )
         };
-        Ok(match (&self.spec, weights) {
-            (FuserSpec::Mean, _) => Box::new(Mean),
-            (FuserSpec::Median, _) => Box::new(Median),
-            (FuserSpec::Geometric, _) => Box::new(GeometricMean::new()),
-            (FuserSpec::Weighted { .. } | FuserSpec::ScoreWeighted { .. }, w) => {
-                Box::new(WeightedMean::new(w.ok_or_else(missing)?))
-            }
-            (FuserSpec::SoftVote { .. }, w) => Box::new(WeightedMean::new(
-                w.unwrap_or_else(|| Weights::uniform(self.models.len())),
+        Ok(match &self.spec {
+            FuserSpec::Mean => Box::new(Mean),
+            FuserSpec::Median => Box::new(Median),
+            FuserSpec::Geometric => Box::new(GeometricMean::new()),
+            FuserSpec::Weighted { .. } | FuserSpec::ScoreWeighted { .. } => Box::new(
+                WeightedMean::new(weights.ok_or_else(|| missing("weights"))?),
+            ),
+            FuserSpec::SoftVote { .. } => Box::new(WeightedMean::new(
+                weights.unwrap_or_else(|| Weights::uniform(self.models.len())),
             )),
-            (FuserSpec::Vote { .. }, Some(w)) => Box::new(MajorityVote::with_weights(w)),
-            (FuserSpec::Vote { .. }, None) => Box::new(MajorityVote::new()),
-            (FuserSpec::Rank { .. }, Some(w)) => Box::new(RankAverage::with_weights(w)),
-            (FuserSpec::Rank { .. }, None) => Box::new(RankAverage::new()),
+            FuserSpec::Vote { tie, .. } => {
+                let mut vote = MajorityVote::new().with_tie(*tie);
+                if let Some(w) = weights {
+                    vote = vote.with_weights(w);
+                }
+                if *tie == TieBreak::BestModel {
+                    let acc = self.state.scores.clone().ok_or_else(|| missing("scores"))?;
+                    vote = vote.with_accuracies(acc);
+                }
+                Box::new(vote)
+            }
+            FuserSpec::Rank { .. } => match weights {
+                Some(w) => Box::new(RankAverage::with_weights(w)),
+                None => Box::new(RankAverage::new()),
+            },
         })
     }
 
     /// The learned weights, if the method has them.
     pub fn learned_weights(&self) -> Option<&Weights> {
-        match &self.state {
-            FittedState::Weights { weights, .. } => Some(weights),
-            FittedState::None => None,
-        }
+        self.state.weights.as_ref()
     }
 
     /// Checks that `preds` has the task, models and classes this fuser was

@@ -98,11 +98,18 @@ fn simple_fusers_match_scikit_learn() {
         check("geometric", FuserSpec::Geometric);
         check("rank", FuserSpec::Rank { weights: None });
         for (key, spec) in [
-            ("vote_labels", FuserSpec::Vote { weights: None }),
+            (
+                "vote_labels",
+                FuserSpec::Vote {
+                    weights: None,
+                    tie: Default::default(),
+                },
+            ),
             (
                 "weighted_vote_labels",
                 FuserSpec::Vote {
                     weights: Some(w.clone()),
+                    tie: Default::default(),
                 },
             ),
         ] {

@@ -21,9 +21,17 @@ fn specs(models: &[String]) -> Vec<FuserSpec> {
         FuserSpec::Weighted {
             weights: weights.clone(),
         },
-        FuserSpec::Vote { weights: None },
+        FuserSpec::Vote {
+            weights: None,
+            tie: Default::default(),
+        },
         FuserSpec::Vote {
             weights: Some(weights.clone()),
+            tie: Default::default(),
+        },
+        FuserSpec::Vote {
+            weights: None,
+            tie: modelfuse::fusers::TieBreak::Soft,
         },
         FuserSpec::SoftVote { weights: None },
         FuserSpec::Rank { weights: None },
@@ -172,9 +180,12 @@ fn regression_fusers_stay_within_the_models_range() {
         let fused = spec.fit(&preds, None).unwrap().predict(&preds).unwrap();
         assert!(fused.model(0).iter().all(|v| (-5.0..=100.0).contains(v)));
     }
-    let err = FuserSpec::Vote { weights: None }
-        .fit(&preds, None)
-        .unwrap_err();
+    let err = FuserSpec::Vote {
+        weights: None,
+        tie: Default::default(),
+    }
+    .fit(&preds, None)
+    .unwrap_err();
     assert_eq!(
         err.to_string(),
         "a vote does not apply to a regression task; use median"

@@ -11,7 +11,7 @@ use crate::load;
 use crate::table::{Table, num};
 
 pub fn run(args: FitArgs) -> Result<()> {
-    let spec = FuserSpec::from_parts(args.method, args.weights, args.by, args.power)?;
+    let spec = FuserSpec::from_parts(args.method, args.weights, args.by, args.power, args.tie)?;
     let opts = args.read.build_options();
     let (loaded, targets) = match &args.labels {
         Some(path) => {

@@ -2,7 +2,7 @@
 //!
 //! Every fuser here learns nothing, or only per-model weights, so each is its
 //! own [`Fitted`](crate::Fitted). They share two kernels: a weighted sum over
-//! models ([`weighted_sum`]) and row normalisation; everything else is
+//! models (`weighted_sum`) and row normalisation; everything else is
 //! method-specific.
 //!
 //! | method | classification | multilabel | regression | cost |
@@ -27,7 +27,7 @@ pub use geometric::GeometricMean;
 pub use mean::Mean;
 pub use median::Median;
 pub use rank::RankAverage;
-pub use vote::MajorityVote;
+pub use vote::{MajorityVote, TIE_MARGIN, TieBreak};
 pub use weighted::{ScoreWeighted, WeightedMean};
 
 use crate::error::{Error, Result};

@@ -1,49 +1,163 @@
 //! Hard majority voting.
 
-use crate::error::Result;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
 use crate::fuser::{Fitted, Fuser};
-use crate::fusers::{FUSED, check_weights, unsupported};
+use crate::fusers::{FUSED, check_weights, unsupported, weighted_sum};
+use crate::metrics::{self, Metric};
 use crate::predictions::{Predictions, Targets, Task, argmax};
 use crate::weights::Weights;
+
+/// How much a tie-break lifts the winning class's vote share (before
+/// renormalising), so that the fused label, always the argmax of the fused
+/// row, carries the tie-break. Far below any real difference in vote shares
+/// (at least 1 / total weight of a model), far above f32 rounding.
+pub const TIE_MARGIN: f64 = 1e-4;
+
+/// What decides between classes with the same (weighted) number of votes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TieBreak {
+    /// The class that comes first in the class order, as scikit-learn's
+    /// `VotingClassifier(voting="hard")` does. Tied shares stay exactly tied.
+    #[default]
+    Lowest,
+    /// The tied class with the highest (weighted) mean probability; then the
+    /// lowest. Useful when models give probabilities.
+    Soft,
+    /// The tied class voted for by the most accurate model on the labelled
+    /// fitting data (the next most accurate if that model voted otherwise;
+    /// then the lowest). Needs labels at fit time; suits hard-label models,
+    /// where `soft` cannot help.
+    BestModel,
+}
+
+impl TieBreak {
+    /// Every rule, in the order help text lists them.
+    pub const ALL: &'static [TieBreak] = &[TieBreak::Lowest, TieBreak::Soft, TieBreak::BestModel];
+
+    /// The name used on the command line and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            TieBreak::Lowest => "lowest",
+            TieBreak::Soft => "soft",
+            TieBreak::BestModel => "best-model",
+        }
+    }
+
+    /// Whether this is the default rule (omitted from saved specs).
+    pub fn is_default(&self) -> bool {
+        *self == TieBreak::Lowest
+    }
+}
+
+impl fmt::Display for TieBreak {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for TieBreak {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<TieBreak> {
+        TieBreak::ALL
+            .iter()
+            .copied()
+            .find(|t| t.name() == s)
+            .ok_or_else(|| {
+                Error::param(format!(
+                    "expected a tie rule among [lowest, soft, best-model], found '{s}'"
+                ))
+            })
+    }
+}
 
 /// Hard (optionally weighted) majority vote.
 ///
 /// Each model votes for its predicted class (its highest probability, ties to
 /// the lowest class index) with its weight. The fused output is each class's
-/// share of the votes, so rows sum to one and the fused label is the class
-/// with the most votes.
+/// share of the votes, so rows sum to one and the fused label (the argmax) is
+/// the class with the most votes.
 ///
-/// **Tie rule:** when several classes have the same vote share, the fused
-/// label is the one that comes first in the class order (the lowest index),
-/// exactly as scikit-learn's `VotingClassifier(voting="hard")` does. The
-/// output shares stay tied so downstream code can see the tie.
+/// **Ties** between classes with the same share follow the [`TieBreak`] rule;
+/// the default, [`TieBreak::Lowest`], gives the class that comes first in the
+/// class order, exactly as scikit-learn does. The other rules lift the winner's
+/// share by [`TIE_MARGIN`] so the fused label shows it.
 ///
 /// Multilabel: per label, the share of (weighted) models predicting it
-/// (probability ≥ 0.5); the fused label is on when the share is above one
-/// half (a tie is off). Not defined for regression (use the median).
+/// (probability ≥ 0.5); a share of exactly one half counts as on, as every
+/// probability of 0.5 does in modelfuse. Not defined for regression (use the
+/// median).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MajorityVote {
     weights: Option<Weights>,
+    tie: TieBreak,
+    /// Validation accuracy of each model (for [`TieBreak::BestModel`]).
+    accuracies: Option<Vec<f64>>,
 }
 
 impl MajorityVote {
-    /// One vote per model.
+    /// One vote per model, ties to the lowest class.
     pub fn new() -> Self {
-        MajorityVote { weights: None }
+        MajorityVote::default()
     }
 
     /// Weighted votes (one weight per model, in model order).
-    pub fn with_weights(weights: Weights) -> Self {
-        MajorityVote {
-            weights: Some(weights),
+    pub fn with_weights(mut self, weights: Weights) -> Self {
+        self.weights = Some(weights);
+        self
+    }
+
+    /// The tie rule.
+    pub fn with_tie(mut self, tie: TieBreak) -> Self {
+        self.tie = tie;
+        self
+    }
+
+    /// The fitted form, restored from what `fit` learned: the per-model
+    /// accuracies that rank models for [`TieBreak::BestModel`].
+    pub fn with_accuracies(mut self, accuracies: Vec<f64>) -> Self {
+        self.accuracies = Some(accuracies);
+        self
+    }
+
+    /// The per-model accuracies learned for the best-model tie rule.
+    pub fn accuracies(&self) -> Option<&[f64]> {
+        self.accuracies.as_deref()
+    }
+
+    /// Models from most to least accurate; equal accuracies keep model order.
+    fn ranking(&self, n_models: usize) -> Result<Vec<usize>> {
+        let acc = self.accuracies.as_ref().ok_or_else(|| {
+            Error::param("the best-model tie rule ranks models by accuracy; fit it with labels")
+        })?;
+        if acc.len() != n_models {
+            return Err(Error::shape(format!(
+                "expected an accuracy for each of the {n_models} models, found {}",
+                acc.len()
+            )));
         }
+        let mut order: Vec<usize> = (0..n_models).collect();
+        order.sort_by(|&a, &b| acc[b].total_cmp(&acc[a]).then(a.cmp(&b)));
+        Ok(order)
     }
 }
 
 impl Fuser for MajorityVote {
     type Fitted = MajorityVote;
-    fn fit(&self, _preds: &Predictions, _targets: &Targets) -> Result<MajorityVote> {
-        Ok(self.clone())
+    fn fit(&self, preds: &Predictions, targets: &Targets) -> Result<MajorityVote> {
+        let mut fitted = self.clone();
+        if self.tie == TieBreak::BestModel {
+            let acc = (0..preds.n_models())
+                .map(|m| metrics::score(Metric::Accuracy, preds, m, targets))
+                .collect::<Result<Vec<f64>>>()?;
+            fitted.accuracies = Some(acc);
+        }
+        Ok(fitted)
     }
 }
 
@@ -59,6 +173,8 @@ impl Fitted for MajorityVote {
                         votes[i * k + argmax(row)] += wm;
                     }
                 }
+                self.break_ties(preds, &w, &mut votes)?;
+                votes.chunks_exact_mut(k).for_each(super::normalize);
             }
             Task::Multilabel { .. } => {
                 for (m, &wm) in w.as_slice().iter().enumerate() {
@@ -73,11 +189,6 @@ impl Fitted for MajorityVote {
                 return Err(unsupported("a vote", preds.task(), "; use median"));
             }
         }
-        // Weights sum to one, so the vote totals are already shares; rounding
-        // aside, single-label rows sum to one.
-        if preds.task().is_single_label() {
-            votes.chunks_exact_mut(k).for_each(super::normalize);
-        }
         Ok(Predictions::fused(
             preds,
             FUSED,
@@ -90,6 +201,53 @@ impl Fitted for MajorityVote {
 
     fn weights(&self) -> Option<&Weights> {
         self.weights.as_ref()
+    }
+}
+
+impl MajorityVote {
+    /// Lifts the winner of each tied row by [`TIE_MARGIN`].
+    fn break_ties(&self, preds: &Predictions, w: &Weights, votes: &mut [f64]) -> Result<()> {
+        let k = preds.n_outputs();
+        let ranking = match self.tie {
+            TieBreak::Lowest => return Ok(()),
+            TieBreak::Soft => None,
+            TieBreak::BestModel => Some(self.ranking(preds.n_models())?),
+        };
+        let soft = match self.tie {
+            TieBreak::Soft => Some(weighted_sum(preds, w.as_slice(), |x| x as f64)),
+            _ => None,
+        };
+        let mut tied = Vec::with_capacity(k);
+        for (i, row) in votes.chunks_exact_mut(k).enumerate() {
+            let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            tied.clear();
+            // Shares are sums of the same weights in different orders:
+            // compare with a tolerance far below one model's weight.
+            tied.extend((0..k).filter(|&j| max - row[j] <= 1e-12));
+            if tied.len() < 2 {
+                continue;
+            }
+            let winner = match (&soft, &ranking) {
+                (Some(s), _) => {
+                    let s = &s[i * k..(i + 1) * k];
+                    // max_by keeps the last maximum; iterate in reverse so
+                    // equal means go to the lowest class.
+                    *tied
+                        .iter()
+                        .rev()
+                        .max_by(|&&a, &&b| s[a].total_cmp(&s[b]))
+                        .expect("at least two tied classes")
+                }
+                (None, Some(order)) => order
+                    .iter()
+                    .map(|&m| argmax(preds.row(m, i)))
+                    .find(|c| tied.contains(c))
+                    .unwrap_or(tied[0]),
+                (None, None) => unreachable!("lowest returns early"),
+            };
+            row[winner] += TIE_MARGIN;
+        }
+        Ok(())
     }
 }
 
@@ -123,10 +281,39 @@ mod tests {
     }
 
     #[test]
+    fn vote_soft_tie_break_follows_mean_probability() {
+        let p = probs(&[vec![0.45, 0.55], vec![0.9, 0.1]], 2);
+        let f = MajorityVote::new()
+            .with_tie(TieBreak::Soft)
+            .predict(&p)
+            .unwrap();
+        assert_eq!(f.predicted_classes(0), vec![0]);
+        let p = probs(&[vec![0.05, 0.95], vec![0.6, 0.4]], 2);
+        let f = MajorityVote::new()
+            .with_tie(TieBreak::Soft)
+            .predict(&p)
+            .unwrap();
+        assert_eq!(f.predicted_classes(0), vec![1]);
+        assert!((f.row(0, 0)[1] - 0.5).abs() < 1e-4);
+    }
+
+    #[test]
+    fn vote_best_model_tie_break_trusts_the_most_accurate_model() {
+        // m0 is right on both samples, m1 on none; sample 1 is a tie.
+        let p = probs(&[vec![0.9, 0.1, 0.2, 0.8], vec![0.1, 0.9, 0.7, 0.3]], 2);
+        let t = Targets::Classes(vec![0, 1]);
+        let vote = MajorityVote::new().with_tie(TieBreak::BestModel);
+        assert!(vote.predict(&p).is_err(), "needs fitting first");
+        let f = vote.fit(&p, &t).unwrap();
+        assert_eq!(f.accuracies().unwrap(), [1.0, 0.0]);
+        assert_eq!(f.predict(&p).unwrap().predicted_classes(0), vec![0, 1]);
+    }
+
+    #[test]
     fn weighted_vote_lets_a_heavy_model_win() {
         let p = probs(&[vec![0.1, 0.9], vec![0.9, 0.1], vec![0.8, 0.2]], 2);
         let w = Weights::new(vec![3.0, 1.0, 1.0]).unwrap();
-        let f = MajorityVote::with_weights(w).predict(&p).unwrap();
+        let f = MajorityVote::new().with_weights(w).predict(&p).unwrap();
         assert_eq!(f.predicted_classes(0), vec![1]);
     }
 }
