@@ -49,6 +49,7 @@ pub mod diversity;
 mod error;
 mod fuser;
 pub mod fusers;
+pub mod learn;
 pub mod metrics;
 mod predictions;
 mod spec;

@@ -1033,6 +1033,42 @@ pub fn score(metric: Metric, preds: &Predictions, m: usize, targets: &Targets) -
     input.value(metric)
 }
 
+/// Scores a block of rows (`samples × outputs`, for example a candidate
+/// fusion being searched over) that has the samples, classes and task of
+/// `template`, without building a [`Predictions`] for it.
+///
+/// # Errors
+///
+/// As [`score`], and [`ErrorKind::Shape`] when `rows` is not
+/// `samples × outputs` long.
+pub fn score_rows(
+    metric: Metric,
+    template: &Predictions,
+    rows: &[f32],
+    targets: &Targets,
+) -> Result<f64> {
+    let expected = template.n_samples() * template.n_outputs();
+    if rows.len() != expected {
+        return Err(Error::shape(format!(
+            "expected {expected} values ({} samples × {} outputs), found {}",
+            template.n_samples(),
+            template.n_outputs(),
+            rows.len()
+        )));
+    }
+    if template.n_models() == 0 {
+        return Err(Error::shape(
+            "expected a template with at least one model, found none",
+        ));
+    }
+    let mut input = Input::new(template, 0, targets)?;
+    input.rows = rows;
+    if !metric.applies_to(template.task()) {
+        return Err(not_applicable(metric, template.task()));
+    }
+    input.value(metric)
+}
+
 /// Every metric of [`Metric::report_set`] for the task, in that order.
 ///
 /// A metric that is undefined on these targets (see [`score`]) is reported
@@ -1066,9 +1102,9 @@ enum Truth<'a> {
 /// One model's predictions and the checked targets: everything a metric
 /// needs, validated once so that no metric can panic.
 struct Input<'a> {
+    /// Where the task, classes and ids come from.
     preds: &'a Predictions,
-    m: usize,
-    /// The model's rows, `samples × outputs`.
+    /// The scored rows, `samples × outputs`.
     rows: &'a [f32],
     truth: Truth<'a>,
 }
@@ -1158,10 +1194,17 @@ impl<'a> Input<'a> {
         }
         Ok(Input {
             preds,
-            m,
             rows: preds.model(m),
             truth,
         })
+    }
+
+    /// The predicted class of each row (argmax, ties to the lowest index).
+    fn predicted(&self) -> Vec<usize> {
+        self.rows
+            .chunks_exact(self.preds.n_outputs())
+            .map(crate::predictions::argmax)
+            .collect()
     }
 
     fn value(&self, metric: Metric) -> Result<f64> {
@@ -1176,13 +1219,13 @@ impl<'a> Input<'a> {
         use Metric::*;
         let k = self.preds.n_outputs();
         let prf = |average| {
-            let y_pred = self.preds.predicted_classes(self.m);
+            let y_pred = self.predicted();
             precision_recall_f1(y, &y_pred, k, average)
         };
         Ok(match metric {
-            Accuracy => accuracy(y, &self.preds.predicted_classes(self.m)),
-            BalancedAccuracy => balanced_accuracy(y, &self.preds.predicted_classes(self.m)),
-            Mcc => mcc(y, &self.preds.predicted_classes(self.m)),
+            Accuracy => accuracy(y, &self.predicted()),
+            BalancedAccuracy => balanced_accuracy(y, &self.predicted()),
+            Mcc => mcc(y, &self.predicted()),
             PrecisionMacro => prf(Average::Macro).precision,
             PrecisionMicro => prf(Average::Micro).precision,
             PrecisionWeighted => prf(Average::Weighted).precision,
