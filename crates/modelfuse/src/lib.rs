@@ -53,6 +53,7 @@ pub mod learn;
 pub mod metrics;
 mod predictions;
 mod spec;
+pub mod verdict;
 mod weights;
 
 pub use error::{Error, ErrorKind, Location, Result};

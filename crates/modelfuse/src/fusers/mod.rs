@@ -20,6 +20,7 @@ mod geometric;
 mod mean;
 mod median;
 mod rank;
+mod selection;
 mod vote;
 mod weighted;
 
@@ -27,6 +28,7 @@ pub use geometric::GeometricMean;
 pub use mean::Mean;
 pub use median::Median;
 pub use rank::RankAverage;
+pub use selection::{Bagging, EnsembleSelection, Selection};
 pub use vote::{MajorityVote, TIE_MARGIN, TieBreak};
 pub use weighted::{ScoreWeighted, WeightedMean};
 
