@@ -5,7 +5,13 @@
 //!   iterations, tolerance, convergence report); solvers supply a step.
 //! * [`folds`]: seeded stratified k-fold and held-out splits.
 //! * [`rng`]: the seeded random number generator behind every random choice.
+//! * [`lbfgs`]: L-BFGS with a strong Wolfe line search, for smooth objectives.
+//! * [`logistic`]: L2-regularised logistic regression, as scikit-learn's.
+//! * [`linear`]: ridge and non-negative least squares, as scikit-learn and SciPy.
 
 pub mod driver;
 pub mod folds;
+pub mod lbfgs;
+pub mod linear;
+pub mod logistic;
 pub mod rng;
