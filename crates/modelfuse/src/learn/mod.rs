@@ -4,6 +4,8 @@
 //! * [`driver`]: the one loop every iterative solver runs in (maximum
 //!   iterations, tolerance, convergence report); solvers supply a step.
 //! * [`rng`]: the seeded random number generator behind every random choice.
+//! * [`simplex`]: weights on the simplex, optimal for a convex loss or searched for a metric.
 
 pub mod driver;
 pub mod rng;
+pub mod simplex;
