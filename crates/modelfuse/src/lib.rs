@@ -45,6 +45,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod calibrate;
 pub mod diversity;
 mod error;
 mod fuser;

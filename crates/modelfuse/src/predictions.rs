@@ -280,6 +280,22 @@ impl Predictions {
         p
     }
 
+    /// The same models, ids, classes and hard-label flags with new values
+    /// (recalibrated probabilities, say), which the caller keeps valid
+    /// (checked in debug builds).
+    pub(crate) fn with_values(&self, values: Vec<f32>) -> Self {
+        let p = Predictions {
+            task: self.task,
+            models: self.models.clone(),
+            ids: self.ids.clone(),
+            classes: self.classes.clone(),
+            hard: self.hard.clone(),
+            values,
+        };
+        debug_assert!(p.validate().is_ok(), "{:?}", p.validate());
+        p
+    }
+
     fn validate(&self) -> Result<()> {
         let (m, n, k) = (self.models.len(), self.ids.len(), self.classes.len());
         if k != self.task.n_outputs() {

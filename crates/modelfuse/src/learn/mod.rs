@@ -6,8 +6,9 @@
 //! * [`folds`]: seeded stratified k-fold and held-out splits.
 //! * [`rng`]: the seeded random number generator behind every random choice.
 //! * [`lbfgs`]: L-BFGS with a strong Wolfe line search, for smooth objectives.
-//! * [`logistic`]: L2-regularised logistic regression, as scikit-learn's.
 //! * [`linear`]: ridge and non-negative least squares, as scikit-learn and SciPy.
+//! * [`logistic`]: L2-regularised logistic regression, as scikit-learn's.
+//! * [`simplex`]: weights on the simplex, optimal for a convex loss or searched for a metric.
 
 pub mod driver;
 pub mod folds;
@@ -15,3 +16,4 @@ pub mod lbfgs;
 pub mod linear;
 pub mod logistic;
 pub mod rng;
+pub mod simplex;
