@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use modelfuse::fusers::TieBreak;
+use modelfuse::fusers::{MetaModel, TieBreak, Transform};
 use modelfuse::metrics::Metric;
-use modelfuse::{BuildOptions, Method, NamedWeights, TaskHint};
+use modelfuse::prune::PruneOptions;
+use modelfuse::{BuildOptions, Calibrate, FitOptions, Method, NamedWeights, SpecOptions, TaskHint};
 
 /// Fuse the predictions of several models into one better predictor.
 #[derive(Debug, Parser)]
@@ -22,11 +23,14 @@ pub enum Command {
     /// Score each model against the labels and measure how differently they err.
     Inspect(InspectArgs),
     /// Fit a fuser on validation predictions and save it as JSON.
-    Fit(FitArgs),
+    Fit(Box<FitArgs>),
     /// Fuse predictions with a saved fuser and write the fused predictions.
     Predict(PredictArgs),
     /// Score prediction files (yours or fused ones) against labels.
     Evaluate(EvaluateArgs),
+    /// Search fusers and model subsets by nested cross-validation on a dataset
+    /// folder, say honestly whether fusion helps, and fuse the test set.
+    Auto(AutoArgs),
 }
 
 /// How prediction files are read; shared by every command.
@@ -80,17 +84,35 @@ pub struct FitArgs {
     /// Prediction files, or folders of them; the model name is the file stem.
     #[arg(required = true, value_name = "PREDS")]
     pub inputs: Vec<PathBuf>,
-    /// The labels file; required by methods that learn (score-weighted).
+    /// The labels file; required by methods that learn.
     #[arg(long, value_name = "FILE")]
     pub labels: Option<PathBuf>,
     /// The fusion method: mean, geometric, weighted, score-weighted, vote,
-    /// soft-vote, rank, median.
+    /// soft-vote, rank, median, optimized, stacking, blending, selection.
     #[arg(long, value_parser = parse_method)]
     pub method: Method,
+    #[command(flatten)]
+    pub settings: MethodArgs,
+    #[command(flatten)]
+    pub around: AroundArgs,
+    /// Where to save the fitted fuser (JSON).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// A method's own settings; each method takes some (see README).
+#[derive(Debug, Args)]
+pub struct MethodArgs {
     /// Per-model weights, `name=weight,…` (weighted, vote, soft-vote, rank).
     #[arg(long, value_parser = parse_weights, value_name = "NAME=W,…")]
     pub weights: Option<NamedWeights>,
-    /// The metric that score-weighted weights by (e.g. accuracy, log_loss).
+    /// The metric to weight by (score-weighted), optimise (optimized) or
+    /// select by (selection), e.g. accuracy, log_loss, f1_macro.
     #[arg(long, value_parser = parse_metric, value_name = "METRIC")]
     pub by: Option<Metric>,
     /// Exponent on the scores for score-weighted (default 1).
@@ -101,10 +123,123 @@ pub struct FitArgs {
     /// model on --labels).
     #[arg(long, value_parser = parse_tie, value_name = "RULE")]
     pub tie: Option<TieBreak>,
-    /// Where to save the fitted fuser (JSON).
-    #[arg(short, long, value_name = "FILE")]
+    /// Optimise the weights of a weighted geometric mean (optimized).
+    #[arg(long)]
+    pub geometric: bool,
+    /// The meta-model of stacking and blending: logistic, ridge, nnls, linear.
+    #[arg(long, value_parser = parse_meta, value_name = "MODEL")]
+    pub meta: Option<MetaModel>,
+    /// Inverse regularisation C of the logistic meta-model (default 1).
+    #[arg(long)]
+    pub c: Option<f64>,
+    /// Regularisation alpha of the ridge meta-model (default 1).
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    /// What the meta-model sees: probabilities or logits.
+    #[arg(long, value_parser = parse_transform, value_name = "T")]
+    pub transform: Option<Transform>,
+    /// The fraction of rows blending fits its meta-model on (default 0.5).
+    #[arg(long)]
+    pub holdout: Option<f64>,
+    /// Rounds of ensemble selection, i.e. the ensemble size (default 50).
+    #[arg(long)]
+    pub rounds: Option<usize>,
+    /// Start ensemble selection from the best N models (default 0).
+    #[arg(long, value_name = "N")]
+    pub sorted_init: Option<usize>,
+    /// Ensemble selection picks each model at most once.
+    #[arg(long)]
+    pub no_replacement: bool,
+    /// Bagged ensemble selection: the number of bags (default 0: none).
+    #[arg(long)]
+    pub bags: Option<usize>,
+    /// The fraction of models in each bag (default 0.5).
+    #[arg(long)]
+    pub bag_fraction: Option<f64>,
+}
+
+impl MethodArgs {
+    pub fn spec_options(&self, seed: Option<u64>) -> SpecOptions {
+        SpecOptions {
+            weights: self.weights.clone(),
+            by: self.by,
+            power: self.power,
+            tie: self.tie,
+            geometric: self.geometric,
+            meta: self.meta,
+            c: self.c,
+            alpha: self.alpha,
+            transform: self.transform,
+            holdout: self.holdout,
+            seed,
+            rounds: self.rounds,
+            sorted_init: self.sorted_init,
+            no_replacement: self.no_replacement,
+            bags: self.bags,
+            bag_fraction: self.bag_fraction,
+        }
+    }
+}
+
+/// What happens around the method: calibration, pruning, folds and seed.
+#[derive(Debug, Args)]
+pub struct AroundArgs {
+    /// Temperature scaling: none, models (each model before fusing), output
+    /// (the fused output), both.
+    #[arg(long, value_parser = parse_calibrate, value_name = "WHAT", default_value = "none")]
+    pub calibrate: Calibrate,
+    /// Drop models that do not help (near-duplicates, and models whose
+    /// removal improves the out-of-fold score), and say why.
+    #[arg(long)]
+    pub prune: bool,
+    /// Cross-validation folds for pruning and output calibration (default 5).
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Seed of every random choice (folds, splits, bags).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+impl AroundArgs {
+    pub fn fit_options(&self, metric: Option<Metric>) -> FitOptions {
+        let seed = self.seed.unwrap_or(0);
+        FitOptions {
+            calibrate: self.calibrate,
+            prune: self.prune.then(|| PruneOptions {
+                metric,
+                folds: self.folds,
+                seed,
+                ..Default::default()
+            }),
+            folds: self.folds,
+            seed,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AutoArgs {
+    /// A dataset folder: val/<model>.csv, val.labels.csv, test/<model>.csv and
+    /// optionally test.labels.csv.
+    #[arg(value_name = "DATASET")]
+    pub dataset: PathBuf,
+    /// The metric to rank by (default: log_loss, accuracy when every model
+    /// gives hard labels, rmse for regression).
+    #[arg(long, value_parser = parse_metric, value_name = "METRIC")]
+    pub metric: Option<Metric>,
+    /// Outer cross-validation folds (default 5).
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Seed of folds, bootstrap resamples and splits.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Bootstrap resamples for intervals and paired tests.
+    #[arg(long, default_value_t = 1000)]
+    pub resamples: usize,
+    /// Where to write fuser.json, fused.csv and report.json.
+    #[arg(short, long, value_name = "DIR", default_value = "modelfuse-out")]
     pub output: PathBuf,
-    /// Print the summary as JSON.
+    /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
@@ -150,6 +285,18 @@ fn parse_method(s: &str) -> Result<Method, String> {
 }
 
 fn parse_tie(s: &str) -> Result<TieBreak, String> {
+    s.parse().map_err(|e: modelfuse::Error| e.to_string())
+}
+
+fn parse_meta(s: &str) -> Result<MetaModel, String> {
+    s.parse().map_err(|e: modelfuse::Error| e.to_string())
+}
+
+fn parse_transform(s: &str) -> Result<Transform, String> {
+    s.parse().map_err(|e: modelfuse::Error| e.to_string())
+}
+
+fn parse_calibrate(s: &str) -> Result<Calibrate, String> {
     s.parse().map_err(|e: modelfuse::Error| e.to_string())
 }
 

@@ -266,10 +266,64 @@ fn methods_reject_options_they_do_not_take() {
         "-o",
         "f.json",
     ]));
-    assert!(err.contains("mean takes no weights"), "{err}");
+    assert!(
+        err.contains("mean does not take --weights; it takes no options"),
+        "{err}"
+    );
     let err = bad_input(modelfuse().args(["fit", "x.csv", "--method", "avg", "-o", "f.json"]));
     assert!(
         err.contains("expected a method among [mean, geometric"),
         "{err}"
+    );
+}
+
+#[test]
+fn auto_on_figqa_reports_a_leaderboard_and_an_honest_verdict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let stdout = stdout_of(
+        modelfuse()
+            .arg("auto")
+            .arg(figqa(""))
+            .args(["--resamples", "200", "-o"])
+            .arg(&out),
+    );
+    assert!(
+        stdout.contains("ranked by out-of-fold accuracy"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("roberta (best model)"), "{stdout}");
+    assert!(stdout.contains("test (546 samples)"), "{stdout}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let board = report["report"]["leaderboard"].as_array().unwrap();
+    assert!(board.len() >= 10, "{board:?}");
+    // Every fuser row carries a paired comparison with the best model.
+    for e in board.iter().filter(|e| e["kind"] == "fuser") {
+        assert!(e["gain"]["p_value"].as_f64().is_some(), "{e}");
+        let s = &e["score"];
+        assert!(s["low"].as_f64().unwrap() <= s["estimate"].as_f64().unwrap());
+    }
+    assert!(out.join("fuser.json").is_file());
+    assert!(out.join("fused.csv").is_file());
+    // Deterministic: the same run gives the same report.
+    let again = tmp.path().join("again");
+    stdout_of(
+        modelfuse()
+            .arg("auto")
+            .arg(figqa(""))
+            .args(["--resamples", "200", "-o"])
+            .arg(&again),
+    );
+    let strip = |p: &Path| {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(p.join("report.json")).unwrap()).unwrap();
+        v["outputs"] = serde_json::Value::Null;
+        v
+    };
+    assert_eq!(strip(&out), strip(&again));
+    assert_eq!(
+        std::fs::read(out.join("fused.csv")).unwrap(),
+        std::fs::read(again.join("fused.csv")).unwrap()
     );
 }

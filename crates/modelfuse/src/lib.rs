@@ -45,23 +45,28 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod auto;
 pub mod calibrate;
+pub mod cv;
 pub mod diversity;
 mod error;
+mod fitted;
 mod fuser;
 pub mod fusers;
 pub mod learn;
 pub mod metrics;
 mod predictions;
+pub mod prune;
 mod spec;
 pub mod verdict;
 mod weights;
 
 pub use error::{Error, ErrorKind, Location, Result};
+pub use fitted::{Calibrate, Calibration, FORMAT_VERSION, FitOptions, FittedFuser, FittedState};
 pub use fuser::{Fitted, Fuser};
 pub use predictions::{
     BuildOptions, Content, ModelOutput, Predictions, SUM_TOLERANCE, Targets, Task, TaskHint,
     argmax, id_order,
 };
-pub use spec::{FORMAT_VERSION, FittedFuser, FittedState, FuserSpec, Method, NamedWeights};
+pub use spec::{FuserSpec, Method, NamedWeights, SpecOptions};
 pub use weights::Weights;

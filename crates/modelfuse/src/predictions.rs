@@ -447,6 +447,61 @@ impl Predictions {
         })
     }
 
+    /// The named models only, in the given order; other models are left out.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Mismatch`] naming a model that is not there.
+    pub fn subset_models(&self, names: &[String]) -> Result<Predictions> {
+        let mut values = Vec::with_capacity(names.len() * self.ids.len() * self.classes.len());
+        let mut hard = Vec::with_capacity(names.len());
+        for name in names {
+            let m = self.model_index(name).ok_or_else(|| {
+                Error::mismatch(format!(
+                    "expected the model '{name}' among [{}], found none",
+                    self.models.join(", ")
+                ))
+            })?;
+            values.extend_from_slice(self.model(m));
+            hard.push(self.hard[m]);
+        }
+        unique("model", names)?;
+        Ok(Predictions {
+            task: self.task,
+            models: names.to_vec(),
+            ids: self.ids.clone(),
+            classes: self.classes.clone(),
+            hard,
+            values,
+        })
+    }
+
+    /// The predictions restricted to the samples at `rows` (indices into
+    /// [`Predictions::ids`]), in that order: the building block of
+    /// cross-validation and bootstrap resampling.
+    ///
+    /// # Panics
+    ///
+    /// When an index is out of range (callers derive them from this value).
+    pub fn select_rows(&self, rows: &[usize]) -> Predictions {
+        let (n, k) = (self.ids.len(), self.classes.len());
+        let mut values = Vec::with_capacity(self.models.len() * rows.len() * k);
+        for m in 0..self.models.len() {
+            for &i in rows {
+                let start = (m * n + i) * k;
+                values.extend_from_slice(&self.values[start..start + k]);
+            }
+        }
+        Predictions {
+            task: self.task,
+            models: self.models.clone(),
+            ids: rows.iter().map(|&i| self.ids[i].clone()).collect(),
+            classes: self.classes.clone(),
+            hard: self.hard.clone(),
+            values,
+        }
+    }
+
     /// One model's predictions on their own.
     pub fn single_model(&self, m: usize) -> Predictions {
         Predictions {
@@ -1014,6 +1069,26 @@ impl Targets {
     /// True when there are no samples.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The targets of the samples at `rows`, in that order (see
+    /// [`Predictions::select_rows`]).
+    ///
+    /// # Panics
+    ///
+    /// When an index is out of range.
+    pub fn select(&self, rows: &[usize]) -> Targets {
+        match self {
+            Targets::Classes(v) => Targets::Classes(rows.iter().map(|&i| v[i]).collect()),
+            Targets::Values(v) => Targets::Values(rows.iter().map(|&i| v[i]).collect()),
+            Targets::Multilabel { n_labels, matrix } => Targets::Multilabel {
+                n_labels: *n_labels,
+                matrix: rows
+                    .iter()
+                    .flat_map(|&i| matrix[i * n_labels..(i + 1) * n_labels].iter().copied())
+                    .collect(),
+            },
+        }
     }
 
     /// The class indices, for single-label tasks.

@@ -1,19 +1,8 @@
-//! [`FuserSpec`], the one place where a string names a fusion method, and
-//! [`FittedFuser`], the versioned form in which a fitted fuser is saved.
+//! [`FuserSpec`], the one place where a string names a fusion method.
 //!
-//! A saved fuser is a JSON object:
-//!
-//! ```json
-//! { "modelfuse": 1,
-//!   "spec": { "method": "score-weighted", "by": "log_loss", "power": 1.0 },
-//!   "task": { "kind": "multiclass", "n_classes": 3 },
-//!   "models": ["bert", "roberta"],
-//!   "classes": ["neg", "neu", "pos"],
-//!   "state": { "weights": [0.4, 0.6], "scores": [0.61, 0.52] } }
-//! ```
-//!
-//! Loading checks the format version; predicting checks that the models and
-//! classes it is given are the ones it was fitted on, by name.
+//! A spec is a method with its settings: what [`FuserSpec::fit`] builds. It is
+//! serialised inside every saved fitted fuser (see [`crate::FittedFuser`]),
+//! tagged by `method` with the same kebab-case names as the command line.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -21,19 +10,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::fuser::{Fitted, Fuser};
-use crate::fusers::{
-    GeometricMean, MajorityVote, Mean, Median, RankAverage, ScoreWeighted, TieBreak, WeightedMean,
-};
+use crate::error::{Error, Result};
+use crate::fusers::{MetaModel, TieBreak, Transform};
 use crate::metrics::Metric;
-use crate::predictions::{Predictions, Targets, Task};
-use crate::weights::Weights;
-
-/// The version of the saved-fuser format this build writes and reads. A file
-/// with a higher version was written by a newer modelfuse and is refused
-/// rather than misread.
-pub const FORMAT_VERSION: u32 = 1;
+use crate::predictions::Task;
 
 /// A fusion method, as named on the command line (`--method`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -54,6 +34,15 @@ pub enum Method {
     Rank,
     /// `median`: per-output median.
     Median,
+    /// `optimized`: weights on the simplex that minimise a loss (or, with
+    /// `--by`, optimise any metric).
+    Optimized,
+    /// `stacking`: a meta-model on the models' predictions.
+    Stacking,
+    /// `blending`: a meta-model fitted on a held-out split.
+    Blending,
+    /// `selection`: greedy ensemble selection (Caruana et al. 2004).
+    Selection,
 }
 
 impl Method {
@@ -67,6 +56,10 @@ impl Method {
         Method::SoftVote,
         Method::Rank,
         Method::Median,
+        Method::Optimized,
+        Method::Stacking,
+        Method::Blending,
+        Method::Selection,
     ];
 
     /// The command-line name.
@@ -80,6 +73,33 @@ impl Method {
             Method::SoftVote => "soft-vote",
             Method::Rank => "rank",
             Method::Median => "median",
+            Method::Optimized => "optimized",
+            Method::Stacking => "stacking",
+            Method::Blending => "blending",
+            Method::Selection => "selection",
+        }
+    }
+
+    /// The options ([`SpecOptions`] fields, by command-line name) this
+    /// method takes.
+    pub fn options(self) -> &'static [&'static str] {
+        match self {
+            Method::Mean | Method::Geometric | Method::Median => &[],
+            Method::Weighted | Method::SoftVote | Method::Rank => &["weights"],
+            Method::ScoreWeighted => &["by", "power"],
+            Method::Vote => &["weights", "tie"],
+            Method::Optimized => &["by", "geometric"],
+            Method::Stacking => &["meta", "c", "alpha", "transform"],
+            Method::Blending => &["meta", "c", "alpha", "transform", "holdout", "seed"],
+            Method::Selection => &[
+                "by",
+                "rounds",
+                "sorted-init",
+                "no-replacement",
+                "bags",
+                "bag-fraction",
+                "seed",
+            ],
         }
     }
 }
@@ -154,70 +174,285 @@ pub enum FuserSpec {
     },
     /// Per-output median.
     Median,
+    /// Weights on the simplex minimising the log-loss of the (weighted
+    /// arithmetic, or with `geometric` the weighted geometric) mean, or the
+    /// squared error for regression; with `by`, then refined by a
+    /// derivative-free search for that metric.
+    Optimized {
+        /// A metric to optimise instead of the loss.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Metric>,
+        /// Optimise the weights of a weighted geometric mean.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        geometric: bool,
+    },
+    /// A meta-model fitted on the models' predictions.
+    Stacking {
+        /// The meta-model (default: logistic for classification, ridge for
+        /// regression).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        meta: Option<MetaModel>,
+        /// What the meta-model sees (default: logits for logistic,
+        /// probabilities otherwise).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transform: Option<Transform>,
+    },
+    /// A meta-model fitted on a seeded, stratified held-out part of the
+    /// fitting rows.
+    Blending {
+        /// The meta-model.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        meta: Option<MetaModel>,
+        /// What the meta-model sees.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transform: Option<Transform>,
+        /// The fraction of rows the meta-model is fitted on.
+        #[serde(default = "half")]
+        holdout: f64,
+        /// Seed of the split.
+        #[serde(default)]
+        seed: u64,
+    },
+    /// Greedy forward ensemble selection (Caruana et al. 2004).
+    Selection {
+        /// The metric the selection optimises (default: log-loss, or RMSE for
+        /// regression).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Metric>,
+        /// Selection rounds (the ensemble size).
+        #[serde(default = "fifty")]
+        rounds: usize,
+        /// Start from the best `sorted_init` models (0: from nothing).
+        #[serde(default)]
+        sorted_init: usize,
+        /// Whether a model may be picked more than once.
+        #[serde(default = "yes")]
+        replacement: bool,
+        /// Number of bags (0: no bagging).
+        #[serde(default)]
+        bags: usize,
+        /// The fraction of models in each bag.
+        #[serde(default = "half")]
+        bag_fraction: f64,
+        /// Seed of the bags.
+        #[serde(default)]
+        seed: u64,
+    },
 }
 
 fn one() -> f64 {
     1.0
 }
+fn half() -> f64 {
+    0.5
+}
+fn fifty() -> usize {
+    50
+}
+fn yes() -> bool {
+    true
+}
+
+/// Settings given on the command line, before they become a [`FuserSpec`].
+/// Every field is optional; [`FuserSpec::from_options`] rejects those the
+/// method does not take.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SpecOptions {
+    /// `--weights name=w,…`
+    pub weights: Option<NamedWeights>,
+    /// `--by <metric>`
+    pub by: Option<Metric>,
+    /// `--power p`
+    pub power: Option<f64>,
+    /// `--tie <rule>`
+    pub tie: Option<TieBreak>,
+    /// `--geometric`
+    pub geometric: bool,
+    /// `--meta <model>`
+    pub meta: Option<MetaModel>,
+    /// `--c <C>` (logistic meta-model)
+    pub c: Option<f64>,
+    /// `--alpha <alpha>` (ridge meta-model)
+    pub alpha: Option<f64>,
+    /// `--transform <t>`
+    pub transform: Option<Transform>,
+    /// `--holdout <fraction>`
+    pub holdout: Option<f64>,
+    /// `--seed <n>`
+    pub seed: Option<u64>,
+    /// `--rounds <n>`
+    pub rounds: Option<usize>,
+    /// `--sorted-init <n>`
+    pub sorted_init: Option<usize>,
+    /// `--no-replacement`
+    pub no_replacement: bool,
+    /// `--bags <n>`
+    pub bags: Option<usize>,
+    /// `--bag-fraction <f>`
+    pub bag_fraction: Option<f64>,
+}
+
+impl SpecOptions {
+    /// The command-line names of the options that were given.
+    fn given(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        let mut add = |on: bool, name: &'static str| {
+            if on {
+                v.push(name);
+            }
+        };
+        add(self.weights.is_some(), "weights");
+        add(self.by.is_some(), "by");
+        add(self.power.is_some(), "power");
+        add(self.tie.is_some(), "tie");
+        add(self.geometric, "geometric");
+        add(self.meta.is_some(), "meta");
+        add(self.c.is_some(), "c");
+        add(self.alpha.is_some(), "alpha");
+        add(self.transform.is_some(), "transform");
+        add(self.holdout.is_some(), "holdout");
+        add(self.seed.is_some(), "seed");
+        add(self.rounds.is_some(), "rounds");
+        add(self.sorted_init.is_some(), "sorted-init");
+        add(self.no_replacement, "no-replacement");
+        add(self.bags.is_some(), "bags");
+        add(self.bag_fraction.is_some(), "bag-fraction");
+        v
+    }
+
+    /// The meta-model with `--c` / `--alpha` applied.
+    fn meta_model(&self) -> Result<Option<MetaModel>> {
+        let meta = match (self.meta, self.c, self.alpha) {
+            (None, Some(c), _) => Some(MetaModel::Logistic { c }),
+            (None, None, Some(alpha)) => Some(MetaModel::Ridge { alpha }),
+            (Some(MetaModel::Logistic { .. }), Some(c), _) => Some(MetaModel::Logistic { c }),
+            (Some(MetaModel::Ridge { .. }), _, Some(alpha)) => Some(MetaModel::Ridge { alpha }),
+            (Some(m), Some(_), _) => {
+                return Err(Error::param(format!(
+                    "--c sets the logistic meta-model's C; the {m} meta-model takes no C"
+                )));
+            }
+            (Some(m), None, Some(_)) => {
+                return Err(Error::param(format!(
+                    "--alpha sets the ridge meta-model's alpha; the {m} meta-model takes no alpha"
+                )));
+            }
+            (m, None, None) => m,
+        };
+        Ok(meta)
+    }
+}
 
 impl FuserSpec {
-    /// Builds a spec from command-line pieces, rejecting options the method
-    /// does not take.
+    /// Builds a spec from command-line options, rejecting options the method
+    /// does not take and filling in defaults.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidParameter`] for `weighted` without weights,
-    /// `score-weighted` without a metric, or an option the method ignores.
-    pub fn from_parts(
-        method: Method,
-        weights: Option<NamedWeights>,
-        by: Option<Metric>,
-        power: Option<f64>,
-        tie: Option<TieBreak>,
-    ) -> Result<FuserSpec> {
-        let takes_weights = matches!(
-            method,
-            Method::Weighted | Method::Vote | Method::SoftVote | Method::Rank
-        );
-        if weights.is_some() && !takes_weights {
+    /// [`crate::ErrorKind::InvalidParameter`] for an option the method does
+    /// not take, `weighted` without weights, `score-weighted` without a
+    /// metric, or an out-of-range setting.
+    pub fn from_options(method: Method, o: SpecOptions) -> Result<FuserSpec> {
+        let accepted = method.options();
+        let extra: Vec<String> = o
+            .given()
+            .into_iter()
+            .filter(|g| !accepted.contains(g))
+            .map(|g| format!("--{g}"))
+            .collect();
+        if !extra.is_empty() {
+            let takes = if accepted.is_empty() {
+                "no options".to_string()
+            } else {
+                accepted
+                    .iter()
+                    .map(|a| format!("--{a}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
             return Err(Error::param(format!(
-                "{method} takes no weights; use weighted, vote, soft-vote or rank"
+                "{method} does not take {}; it takes {takes}",
+                extra.join(", ")
             )));
         }
-        if (by.is_some() || power.is_some()) && method != Method::ScoreWeighted {
-            return Err(Error::param(format!(
-                "{method} takes no metric or power; those belong to score-weighted"
-            )));
-        }
-        if tie.is_some() && method != Method::Vote {
-            return Err(Error::param(format!(
-                "{method} takes no tie rule; that belongs to vote"
-            )));
-        }
-        Ok(match method {
+        let spec = match method {
             Method::Mean => FuserSpec::Mean,
             Method::Geometric => FuserSpec::Geometric,
             Method::Median => FuserSpec::Median,
             Method::Weighted => FuserSpec::Weighted {
-                weights: weights.ok_or_else(|| {
+                weights: o.weights.ok_or_else(|| {
                     Error::param(
                         "weighted needs a weight per model (e.g. --weights bert=2,roberta=1)",
                     )
                 })?,
             },
             Method::ScoreWeighted => FuserSpec::ScoreWeighted {
-                by: by.ok_or_else(|| {
+                by: o.by.ok_or_else(|| {
                     Error::param("score-weighted needs a metric to weight by (e.g. --by accuracy)")
                 })?,
-                power: power.unwrap_or(1.0),
+                power: o.power.unwrap_or(1.0),
             },
             Method::Vote => FuserSpec::Vote {
-                weights,
-                tie: tie.unwrap_or_default(),
+                weights: o.weights,
+                tie: o.tie.unwrap_or_default(),
             },
-            Method::SoftVote => FuserSpec::SoftVote { weights },
-            Method::Rank => FuserSpec::Rank { weights },
-        })
+            Method::SoftVote => FuserSpec::SoftVote { weights: o.weights },
+            Method::Rank => FuserSpec::Rank { weights: o.weights },
+            Method::Optimized => FuserSpec::Optimized {
+                by: o.by,
+                geometric: o.geometric,
+            },
+            Method::Stacking => FuserSpec::Stacking {
+                meta: o.meta_model()?,
+                transform: o.transform,
+            },
+            Method::Blending => FuserSpec::Blending {
+                meta: o.meta_model()?,
+                transform: o.transform,
+                holdout: o.holdout.unwrap_or(0.5),
+                seed: o.seed.unwrap_or(0),
+            },
+            Method::Selection => FuserSpec::Selection {
+                by: o.by,
+                rounds: o.rounds.unwrap_or(50),
+                sorted_init: o.sorted_init.unwrap_or(0),
+                replacement: !o.no_replacement,
+                bags: o.bags.unwrap_or(0),
+                bag_fraction: o.bag_fraction.unwrap_or(0.5),
+                seed: o.seed.unwrap_or(0),
+            },
+        };
+        spec.check()?;
+        Ok(spec)
+    }
+
+    /// Checks settings that serde cannot (ranges).
+    ///
+    /// # Errors
+    ///
+    /// [`crate::ErrorKind::InvalidParameter`] naming the setting.
+    pub fn check(&self) -> Result<()> {
+        match self {
+            FuserSpec::ScoreWeighted { power, .. } if !(power.is_finite() && *power > 0.0) => Err(
+                Error::param(format!("expected a finite positive power, found {power}")),
+            ),
+            FuserSpec::Blending { holdout, .. } if !(*holdout > 0.0 && *holdout < 1.0) => {
+                Err(Error::param(format!(
+                    "expected a holdout fraction between 0 and 1, found {holdout}"
+                )))
+            }
+            FuserSpec::Selection { rounds: 0, .. } => Err(Error::param(
+                "expected at least one selection round, found 0",
+            )),
+            FuserSpec::Selection { bag_fraction, .. }
+                if !(*bag_fraction > 0.0 && *bag_fraction <= 1.0) =>
+            {
+                Err(Error::param(format!(
+                    "expected a bag fraction in (0, 1], found {bag_fraction}"
+                )))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The method this spec configures.
@@ -231,320 +466,89 @@ impl FuserSpec {
             FuserSpec::SoftVote { .. } => Method::SoftVote,
             FuserSpec::Rank { .. } => Method::Rank,
             FuserSpec::Median => Method::Median,
+            FuserSpec::Optimized { .. } => Method::Optimized,
+            FuserSpec::Stacking { .. } => Method::Stacking,
+            FuserSpec::Blending { .. } => Method::Blending,
+            FuserSpec::Selection { .. } => Method::Selection,
         }
     }
 
     /// Whether fitting needs labels.
     pub fn needs_targets(&self) -> bool {
-        matches!(
-            self,
-            FuserSpec::ScoreWeighted { .. }
-                | FuserSpec::Vote {
-                    tie: TieBreak::BestModel,
-                    ..
+        match self {
+            FuserSpec::Mean
+            | FuserSpec::Geometric
+            | FuserSpec::Median
+            | FuserSpec::Weighted { .. }
+            | FuserSpec::SoftVote { .. }
+            | FuserSpec::Rank { .. } => false,
+            FuserSpec::Vote { tie, .. } => *tie == TieBreak::BestModel,
+            _ => true,
+        }
+    }
+
+    /// Whether fitting learns from labels (and so needs cross-validation to
+    /// be scored honestly).
+    pub fn learns(&self) -> bool {
+        self.needs_targets()
+    }
+
+    /// A short human description, e.g. `stacking (logistic, logits)`.
+    pub fn describe(&self, task: Task) -> String {
+        match self {
+            FuserSpec::ScoreWeighted { by, power } if *power == 1.0 => {
+                format!("score-weighted (by {by})")
+            }
+            FuserSpec::ScoreWeighted { by, power } => {
+                format!("score-weighted (by {by}, power {power})")
+            }
+            FuserSpec::Vote { tie, weights } => {
+                let w = if weights.is_some() { "weighted, " } else { "" };
+                format!("vote ({w}ties: {tie})")
+            }
+            FuserSpec::Optimized { by, geometric } => {
+                let what = if *geometric { "geometric, " } else { "" };
+                match by {
+                    Some(m) => format!("optimized ({what}{m})"),
+                    None if task == Task::Regression => format!("optimized ({what}squared error)"),
+                    None => format!("optimized ({what}log_loss)"),
                 }
-        )
-    }
-
-    /// Fits the fuser on `preds` and, for methods that learn, `targets`.
-    ///
-    /// # Errors
-    ///
-    /// Labels missing for a method that learns from them; weights naming
-    /// models that are not there (or leaving some out); a method that does
-    /// not apply to the task; or any error of the method's own fit.
-    pub fn fit(&self, preds: &Predictions, targets: Option<&Targets>) -> Result<FittedFuser> {
-        let targets = match (targets, self.needs_targets()) {
-            (Some(t), _) => Some(t),
-            (None, false) => None,
-            (None, true) => {
-                return Err(Error::param(format!(
-                    "{} learns from labels; pass the validation labels",
-                    self.method()
-                )));
             }
-        };
-        let named = match self {
-            FuserSpec::Weighted { weights } => Some(weights),
-            FuserSpec::Vote { weights, .. }
-            | FuserSpec::SoftVote { weights }
-            | FuserSpec::Rank { weights } => weights.as_ref(),
-            _ => None,
-        };
-        let mut state = FittedState {
-            weights: named.map(|w| resolve(w, preds)).transpose()?,
-            scores: None,
-        };
-        match (self, targets) {
-            (FuserSpec::ScoreWeighted { by, power }, Some(t)) => {
-                let fitted = ScoreWeighted::new(*by, *power)?.fit(preds, t)?;
-                state.weights = fitted.weights().cloned();
-                state.scores = fitted.scores().map(<[f64]>::to_vec);
+            FuserSpec::Stacking { meta, transform }
+            | FuserSpec::Blending {
+                meta, transform, ..
+            } => {
+                let meta = meta.unwrap_or_else(|| MetaModel::default_for(task));
+                let transform = transform.unwrap_or_else(|| meta.default_transform());
+                format!("{} ({meta}, {})", self.method(), transform.name())
             }
-            (
-                FuserSpec::Vote {
-                    tie: TieBreak::BestModel,
-                    ..
-                },
-                Some(t),
-            ) => {
-                let fitted = MajorityVote::new()
-                    .with_tie(TieBreak::BestModel)
-                    .fit(preds, t)?;
-                state.scores = fitted.accuracies().map(<[f64]>::to_vec);
-            }
-            _ => {}
-        }
-        let fitted = FittedFuser {
-            modelfuse: FORMAT_VERSION,
-            spec: self.clone(),
-            task: preds.task(),
-            models: preds.models().to_vec(),
-            classes: preds.classes().to_vec(),
-            state,
-        };
-        // Fail at fit time, not at predict time, when the method does not apply.
-        fitted
-            .build()?
-            .predict(&preds.select_models(&fitted.models)?)?;
-        Ok(fitted)
-    }
-}
-
-/// Maps weights given by model name onto the models of `preds`, in order.
-fn resolve(named: &NamedWeights, preds: &Predictions) -> Result<Weights> {
-    let unknown: Vec<&str> = named
-        .keys()
-        .filter(|k| preds.model_index(k).is_none())
-        .map(|s| s.as_str())
-        .collect();
-    let missing: Vec<&str> = preds
-        .models()
-        .iter()
-        .filter(|m| !named.contains_key(*m))
-        .map(|s| s.as_str())
-        .collect();
-    if !unknown.is_empty() || !missing.is_empty() {
-        let mut msg = format!(
-            "expected one weight for each model [{}]",
-            preds.models().join(", ")
-        );
-        if !missing.is_empty() {
-            msg.push_str(&format!("; no weight for: {}", missing.join(", ")));
-        }
-        if !unknown.is_empty() {
-            msg.push_str(&format!(
-                "; weights for unknown models: {}",
-                unknown.join(", ")
-            ));
-        }
-        return Err(Error::new(ErrorKind::InvalidWeights, msg));
-    }
-    Weights::new(preds.models().iter().map(|m| named[m]).collect())
-}
-
-/// What a fitted fuser learned; empty for methods that learn nothing.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FittedState {
-    /// Per-model weights, in the order of [`FittedFuser::models`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub weights: Option<Weights>,
-    /// Per-model validation scores: those the weights were derived from
-    /// (score-weighted), or the accuracies that rank models for the
-    /// best-model tie rule (vote).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scores: Option<Vec<f64>>,
-}
-
-/// A fitted fuser in its saved form: the spec, the models and classes it was
-/// fitted on, and what it learned. It is itself [`Fitted`]: `predict` checks
-/// and reorders the incoming models and classes by name first.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FittedFuser {
-    /// The saved-format version ([`FORMAT_VERSION`] when written).
-    pub modelfuse: u32,
-    /// The method and its settings.
-    pub spec: FuserSpec,
-    /// The task it was fitted for.
-    pub task: Task,
-    /// The models, by name, in the order the state refers to them.
-    pub models: Vec<String>,
-    /// The classes, in output order.
-    pub classes: Vec<String>,
-    /// What was learned.
-    pub state: FittedState,
-}
-
-impl FittedFuser {
-    /// Serialises to pretty JSON (deterministic: fields in declaration order,
-    /// maps sorted by key).
-    pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("a fitted fuser always serialises");
-        s.push('\n');
-        s
-    }
-
-    /// Parses a saved fitted fuser and checks it is well formed.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::Format`] for malformed JSON, a newer format version,
-    /// unknown fields or methods, or weights that do not match the models.
-    pub fn from_json(text: &str) -> Result<FittedFuser> {
-        // Read the version first, so a file from a newer modelfuse gets a
-        // message about versions rather than about an unknown field.
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            Error::new(
-                ErrorKind::Format,
-                format!("expected JSON, found an error: {e}"),
-            )
-        })?;
-        match value.get("modelfuse").and_then(|v| v.as_u64()) {
-            None => {
-                return Err(Error::new(
-                    ErrorKind::Format,
-                    "expected a fitted fuser with a \"modelfuse\" format version, found none",
-                ));
-            }
-            Some(v) if v > FORMAT_VERSION as u64 => {
-                return Err(Error::new(
-                    ErrorKind::Format,
-                    format!(
-                        "expected a fitted fuser of format version {FORMAT_VERSION} or older, found version {v} (written by a newer modelfuse)"
-                    ),
-                ));
-            }
-            Some(_) => {}
-        }
-        let fitted: FittedFuser = serde_json::from_value(value)
-            .map_err(|e| Error::new(ErrorKind::Format, format!("malformed fitted fuser: {e}")))?;
-        fitted.check()?;
-        Ok(fitted)
-    }
-
-    fn check(&self) -> Result<()> {
-        if self.classes.len() != self.task.n_outputs() {
-            return Err(Error::new(
-                ErrorKind::Format,
-                format!(
-                    "a {} task has {} outputs, but the fuser lists {} classes",
-                    self.task.name(),
-                    self.task.n_outputs(),
-                    self.classes.len()
-                ),
-            ));
-        }
-        let n = self.models.len();
-        let lens = [
-            ("weight", self.state.weights.as_ref().map(Weights::len)),
-            ("score", self.state.scores.as_ref().map(Vec::len)),
-        ];
-        for (what, len) in lens {
-            if let Some(len) = len.filter(|&l| l != n) {
-                return Err(Error::new(
-                    ErrorKind::Format,
-                    format!("expected one {what} per model ({n}), found {len}"),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// The concrete fuser for this spec and state.
-    fn build(&self) -> Result<Box<dyn Fitted>> {
-        let weights = self.state.weights.clone();
-        let missing = |what: &str| {
-            Error::new(
-                ErrorKind::Format,
-                format!(
-                    "a fitted {} fuser needs {what} in its state",
-                    self.spec.method()
-                ),
-            )
-        };
-        Ok(match &self.spec {
-            FuserSpec::Mean => Box::new(Mean),
-            FuserSpec::Median => Box::new(Median),
-            FuserSpec::Geometric => Box::new(GeometricMean::new()),
-            FuserSpec::Weighted { .. } | FuserSpec::ScoreWeighted { .. } => Box::new(
-                WeightedMean::new(weights.ok_or_else(|| missing("weights"))?),
-            ),
-            FuserSpec::SoftVote { .. } => Box::new(WeightedMean::new(
-                weights.unwrap_or_else(|| Weights::uniform(self.models.len())),
-            )),
-            FuserSpec::Vote { tie, .. } => {
-                let mut vote = MajorityVote::new().with_tie(*tie);
-                if let Some(w) = weights {
-                    vote = vote.with_weights(w);
+            FuserSpec::Selection {
+                by, rounds, bags, ..
+            } => {
+                let by = by.map_or_else(
+                    || {
+                        if task == Task::Regression {
+                            "rmse".to_string()
+                        } else {
+                            "log_loss".to_string()
+                        }
+                    },
+                    |m| m.to_string(),
+                );
+                if *bags > 0 {
+                    format!("selection ({by}, {rounds} rounds, {bags} bags)")
+                } else {
+                    format!("selection ({by}, {rounds} rounds)")
                 }
-                if *tie == TieBreak::BestModel {
-                    let acc = self.state.scores.clone().ok_or_else(|| missing("scores"))?;
-                    vote = vote.with_accuracies(acc);
-                }
-                Box::new(vote)
             }
-            FuserSpec::Rank { .. } => match weights {
-                Some(w) => Box::new(RankAverage::with_weights(w)),
-                None => Box::new(RankAverage::new()),
-            },
-        })
-    }
-
-    /// The learned weights, if the method has them.
-    pub fn learned_weights(&self) -> Option<&Weights> {
-        self.state.weights.as_ref()
-    }
-
-    /// Checks that `preds` has the task, models and classes this fuser was
-    /// fitted on (by name) and returns them in the fitted order.
-    fn align<'a>(&self, preds: &'a Predictions) -> Result<std::borrow::Cow<'a, Predictions>> {
-        let same_kind = std::mem::discriminant(&preds.task()) == std::mem::discriminant(&self.task);
-        if !same_kind {
-            return Err(Error::mismatch(format!(
-                "this fuser was fitted for a {} task, found a {} task",
-                self.task.name(),
-                preds.task().name()
-            )));
+            other => other.method().to_string(),
         }
-        if preds.classes() != self.classes.as_slice() {
-            return Err(Error::mismatch(format!(
-                "this fuser was fitted on the classes [{}], found [{}]",
-                self.classes.join(", "),
-                preds.classes().join(", ")
-            )));
-        }
-        if preds.models() == self.models.as_slice() {
-            return Ok(std::borrow::Cow::Borrowed(preds));
-        }
-        preds
-            .select_models(&self.models)
-            .map(std::borrow::Cow::Owned)
-            .map_err(|e| {
-                Error::mismatch(format!(
-                    "this fuser was fitted on other models: {}",
-                    e.message()
-                ))
-            })
-    }
-}
-
-impl Fitted for FittedFuser {
-    fn predict(&self, preds: &Predictions) -> Result<Predictions> {
-        let preds = self.align(preds)?;
-        self.build()?.predict(&preds)
-    }
-
-    fn weights(&self) -> Option<&Weights> {
-        self.learned_weights()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fusers::test_support::probs;
 
     #[test]
     fn spec_round_trips_through_json_with_kebab_names() {
@@ -559,6 +563,19 @@ mod tests {
         );
         assert_eq!(serde_json::from_str::<FuserSpec>(&json).unwrap(), spec);
         assert!(serde_json::from_str::<FuserSpec>(r#"{"method":"vote","wieghts":{}}"#).is_err());
+        let sel: FuserSpec = serde_json::from_str(r#"{"method":"selection"}"#).unwrap();
+        assert_eq!(
+            sel,
+            FuserSpec::Selection {
+                by: None,
+                rounds: 50,
+                sorted_init: 0,
+                replacement: true,
+                bags: 0,
+                bag_fraction: 0.5,
+                seed: 0
+            }
+        );
     }
 
     #[test]
@@ -566,52 +583,44 @@ mod tests {
         assert_eq!("soft-vote".parse::<Method>().unwrap(), Method::SoftVote);
         assert_eq!(
             "avg".parse::<Method>().unwrap_err().to_string(),
-            "expected a method among [mean, geometric, weighted, score-weighted, vote, soft-vote, rank, median], found 'avg'"
+            "expected a method among [mean, geometric, weighted, score-weighted, vote, soft-vote, rank, median, optimized, stacking, blending, selection], found 'avg'"
         );
     }
 
     #[test]
-    fn fitted_fuser_round_trips_and_predicts_the_same() {
-        let p = probs(&[vec![0.9, 0.1, 0.3, 0.7], vec![0.6, 0.4, 0.2, 0.8]], 2);
-        let mut w = NamedWeights::new();
-        w.insert("m0".into(), 1.0);
-        w.insert("m1".into(), 3.0);
-        let fitted = FuserSpec::Weighted { weights: w }.fit(&p, None).unwrap();
-        let back = FittedFuser::from_json(&fitted.to_json()).unwrap();
-        assert_eq!(back, fitted);
-        assert_eq!(back.predict(&p).unwrap(), fitted.predict(&p).unwrap());
-    }
-
-    #[test]
-    fn fitted_fuser_refuses_other_models_and_newer_versions() {
-        let p = probs(&[vec![0.9, 0.1], vec![0.6, 0.4]], 2);
-        let fitted = FuserSpec::Mean.fit(&p, None).unwrap();
-        let q = probs(&[vec![0.9, 0.1]], 2);
+    fn options_a_method_does_not_take_are_refused_by_name() {
+        let o = SpecOptions {
+            weights: Some(NamedWeights::new()),
+            rounds: Some(3),
+            ..Default::default()
+        };
         assert_eq!(
-            fitted.predict(&q).unwrap_err().to_string(),
-            "this fuser was fitted on other models: expected the models [m0, m1], found [m0]; missing: m1"
-        );
-        let newer = fitted
-            .to_json()
-            .replace("\"modelfuse\": 1", "\"modelfuse\": 9");
-        assert_eq!(
-            FittedFuser::from_json(&newer).unwrap_err().to_string(),
-            "expected a fitted fuser of format version 1 or older, found version 9 (written by a newer modelfuse)"
-        );
-    }
-
-    #[test]
-    fn weights_must_name_every_model() {
-        let p = probs(&[vec![0.9, 0.1], vec![0.6, 0.4]], 2);
-        let mut w = NamedWeights::new();
-        w.insert("m0".into(), 1.0);
-        w.insert("bert".into(), 1.0);
-        assert_eq!(
-            FuserSpec::Weighted { weights: w }
-                .fit(&p, None)
+            FuserSpec::from_options(Method::Mean, o)
                 .unwrap_err()
                 .to_string(),
-            "expected one weight for each model [m0, m1]; no weight for: m1; weights for unknown models: bert"
+            "mean does not take --weights, --rounds; it takes no options"
+        );
+        let o = SpecOptions {
+            alpha: Some(2.0),
+            meta: Some(MetaModel::Logistic { c: 1.0 }),
+            ..Default::default()
+        };
+        assert_eq!(
+            FuserSpec::from_options(Method::Stacking, o)
+                .unwrap_err()
+                .to_string(),
+            "--alpha sets the ridge meta-model's alpha; the logistic meta-model takes no alpha"
+        );
+        let o = SpecOptions {
+            c: Some(0.1),
+            ..Default::default()
+        };
+        assert_eq!(
+            FuserSpec::from_options(Method::Stacking, o).unwrap(),
+            FuserSpec::Stacking {
+                meta: Some(MetaModel::Logistic { c: 0.1 }),
+                transform: None
+            }
         );
     }
 }

@@ -73,7 +73,7 @@ impl Default for BootstrapOptions {
 }
 
 /// A metric's value and its bootstrap percentile interval.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Interval {
     /// The metric on all samples (not the mean of the resamples).
     pub estimate: f64,
@@ -91,7 +91,7 @@ pub struct Interval {
 /// The gain is oriented so that **positive means `a` is better**: `a − b`
 /// for metrics where higher is better, `b − a` for losses and errors
 /// ([`Metric::greater_is_better`]).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Comparison {
     /// The gain on all samples.
     pub gain: f64,
@@ -114,7 +114,8 @@ pub struct Comparison {
 }
 
 /// What a [`Comparison`] says about `a` against `b`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The whole interval of the gain lies above zero.
     Better,

@@ -1,7 +1,7 @@
 //! `modelfuse fit`: fit a fuser and save it.
 
 use anyhow::{Context, Result, bail};
-use modelfuse::{Fitted, FuserSpec};
+use modelfuse::{Calibrate, Fitted, FuserSpec};
 use serde_json::json;
 
 use super::{json_number, metrics_json, print_json, scores};
@@ -11,14 +11,24 @@ use crate::load;
 use crate::table::{Table, num};
 
 pub fn run(args: FitArgs) -> Result<()> {
-    let spec = FuserSpec::from_parts(args.method, args.weights, args.by, args.power, args.tie)?;
+    // `--seed` seeds the folds of pruning and calibration, and the method
+    // itself when it has random choices (blending, selection).
+    let method_seed = args
+        .around
+        .seed
+        .filter(|_| args.method.options().contains(&"seed"));
+    let spec = FuserSpec::from_options(args.method, args.settings.spec_options(method_seed))?;
+    let fit_options = args.around.fit_options(args.settings.by);
     let opts = args.read.build_options();
     let (loaded, targets) = match &args.labels {
         Some(path) => {
             let (l, t) = load::with_labels(&args.inputs, path, opts)?;
             (l, Some(t))
         }
-        None if spec.needs_targets() => {
+        None if spec.needs_targets()
+            || args.around.prune
+            || args.around.calibrate != Calibrate::None =>
+        {
             bail!(
                 "{} learns from labels; pass them with --labels <file>",
                 spec.method()
@@ -28,7 +38,7 @@ pub fn run(args: FitArgs) -> Result<()> {
     };
     let preds = &loaded.preds;
     let fitted = spec
-        .fit(preds, targets.as_ref())
+        .fit_with(preds, targets.as_ref(), &fit_options)
         .map_err(|e| load::explain(e, &loaded.paths))?;
     modelfuse_io::write_atomic(&args.output, |w| w.write_all(fitted.to_json().as_bytes()))
         .with_context(|| format!("saving the fitted fuser to {}", args.output.display()))

@@ -1,5 +1,6 @@
 //! One file per subcommand; each turns typed arguments into library calls.
 
+mod auto;
 mod evaluate;
 mod fit;
 mod inspect;
@@ -14,9 +15,10 @@ use crate::args::{Cli, Command};
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Inspect(a) => inspect::run(a),
-        Command::Fit(a) => fit::run(a),
+        Command::Fit(a) => fit::run(*a),
         Command::Predict(a) => predict::run(a),
         Command::Evaluate(a) => evaluate::run(a),
+        Command::Auto(a) => auto::run(a),
     }
 }
 

@@ -13,6 +13,8 @@
 //! | [`MajorityVote`] | share of (weighted) votes | per label | — | O(M·N·K) |
 //! | [`RankAverage`] | Borda count | — | — | O(M·N·K log K) |
 //! | [`Median`] | renormalised median | per label | median | O(M·N·K·log M) |
+//! | [`Stacking`] | meta-model on the outputs | per label | ridge / NNLS | a solver's cost |
+//! | [`EnsembleSelection`] | greedy forward selection → weights | per label | yes | O(R·M·N·K) |
 //!
 //! M models, N samples, K classes.
 
@@ -21,14 +23,18 @@ mod mean;
 mod median;
 mod rank;
 mod selection;
+mod stacking;
 mod vote;
 mod weighted;
 
-pub use geometric::GeometricMean;
+pub use geometric::{GeometricMean, PROBABILITY_FLOOR};
 pub use mean::Mean;
 pub use median::Median;
 pub use rank::RankAverage;
 pub use selection::{Bagging, EnsembleSelection, Selection};
+pub use stacking::{
+    FittedMeta, FittedStacking, MetaModel, Stacking, StackingFit, StackingFitted, Transform,
+};
 pub use vote::{MajorityVote, TIE_MARGIN, TieBreak};
 pub use weighted::{ScoreWeighted, WeightedMean};
 

@@ -46,11 +46,9 @@ use crate::metrics::{self, Metric};
 use crate::predictions::{Predictions, Targets, Task};
 use crate::weights::Weights;
 
-/// Probabilities are floored here before the logarithms of the geometric
-/// objective: the floor of the geometric-mean fuser
-/// ([`GeometricMean`](crate::fusers::GeometricMean)), which keeps its copy
-/// private; a unit test checks that the two agree.
-pub(crate) const PROBABILITY_FLOOR: f64 = 1e-15;
+/// Probabilities are floored before the logarithms of the geometric
+/// objective exactly as the geometric-mean fuser floors them.
+pub(crate) use crate::fusers::PROBABILITY_FLOOR;
 
 /// The clipping of probabilities before a logarithm in the arithmetic-mean
 /// log-loss: the same as [`metrics::log_loss`], so the optimised objective is

@@ -1,0 +1,509 @@
+//! Automated fusion: which fuser, on which models, and does it really help?
+//!
+//! [`search`] scores every single model and every candidate fuser on the
+//! labelled validation predictions by **nested cross-validation**: the outer
+//! folds give each candidate out-of-fold predictions for every row (so no
+//! candidate is scored on rows whose labels it was fitted on), and the
+//! candidates that choose models (pruned variants) choose them by an inner
+//! cross-validation inside each outer training part. Each candidate's
+//! out-of-fold predictions then get a 95% bootstrap interval, and a paired
+//! bootstrap against the best single model gives the gain with its interval
+//! and a p-value.
+//!
+//! The recommendation is conservative: the best fuser is recommended only if
+//! its gain over the best single model is positive with confidence (the
+//! interval's lower bound above zero); otherwise the report says plainly that
+//! fusion did not help and recommends the best single model, saved as a
+//! fitted fuser that puts all its weight on that model.
+//!
+//! The baseline is the best single model *in hindsight* (chosen on all
+//! validation rows), which slightly favours the baseline: a fusion that wins
+//! against it wins honestly.
+
+use serde::Serialize;
+
+use crate::cv;
+use crate::error::{Error, Result};
+use crate::fitted::{FitOptions, FittedFuser};
+use crate::fusers::{MetaModel, TieBreak, Transform};
+use crate::metrics::{self, Metric};
+use crate::predictions::{Predictions, Targets, Task};
+use crate::prune::PruneOptions;
+use crate::spec::{FuserSpec, NamedWeights};
+use crate::verdict::{self, BootstrapOptions, Comparison, Interval};
+
+/// Settings of the search.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AutoOptions {
+    /// The metric to rank by (default: see [`default_metric`]).
+    pub metric: Option<Metric>,
+    /// Outer cross-validation folds.
+    pub folds: usize,
+    /// Seed of folds, bootstrap and every random choice inside.
+    pub seed: u64,
+    /// Bootstrap resamples for intervals and the paired test.
+    pub resamples: usize,
+    /// The candidate fusers; `None` for [`default_candidates`].
+    pub candidates: Option<Vec<Candidate>>,
+}
+
+impl Default for AutoOptions {
+    fn default() -> Self {
+        AutoOptions {
+            metric: None,
+            folds: 5,
+            seed: 0,
+            resamples: 1000,
+            candidates: None,
+        }
+    }
+}
+
+/// A candidate fuser: a spec, optionally with pruning (model-subset search).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Candidate {
+    /// The method and settings.
+    pub spec: FuserSpec,
+    /// Whether models are pruned first (by inner cross-validation).
+    pub prune: bool,
+}
+
+impl Candidate {
+    /// A candidate without pruning.
+    pub fn plain(spec: FuserSpec) -> Self {
+        Candidate { spec, prune: false }
+    }
+
+    /// The same candidate with pruning.
+    pub fn pruned(spec: FuserSpec) -> Self {
+        Candidate { spec, prune: true }
+    }
+
+    /// A short name for the leaderboard.
+    pub fn name(&self, task: Task) -> String {
+        let base = self.spec.describe(task);
+        if self.prune {
+            format!("{base} + pruning")
+        } else {
+            base
+        }
+    }
+
+    fn options(&self, metric: Metric, seed: u64) -> FitOptions {
+        FitOptions {
+            prune: self.prune.then(|| PruneOptions {
+                metric: Some(metric),
+                seed,
+                ..Default::default()
+            }),
+            seed,
+            ..Default::default()
+        }
+    }
+}
+
+/// The metric `auto` ranks by when none is given: log-loss when some model
+/// gives probabilities, accuracy when every model gives hard labels
+/// (log-loss of one-hot guesses says little), RMSE for regression.
+pub fn default_metric(preds: &Predictions) -> Metric {
+    match preds.task() {
+        Task::Regression => Metric::Rmse,
+        _ if (0..preds.n_models()).all(|m| preds.is_hard(m)) => Metric::Accuracy,
+        _ => Metric::LogLoss,
+    }
+}
+
+/// The candidates tried by default for a task and metric.
+pub fn default_candidates(task: Task, metric: Metric) -> Vec<Candidate> {
+    use FuserSpec as S;
+    let mut v = Vec::new();
+    match task {
+        Task::Regression => {
+            v.push(Candidate::plain(S::Mean));
+            v.push(Candidate::plain(S::Median));
+            v.push(Candidate::plain(S::Optimized {
+                by: None,
+                geometric: false,
+            }));
+            v.push(Candidate::plain(S::Stacking {
+                meta: Some(MetaModel::Ridge { alpha: 1.0 }),
+                transform: None,
+            }));
+            v.push(Candidate::plain(S::Stacking {
+                meta: Some(MetaModel::Nnls),
+                transform: None,
+            }));
+            v.push(Candidate::plain(S::Selection {
+                by: Some(metric),
+                rounds: 50,
+                sorted_init: 0,
+                replacement: true,
+                bags: 0,
+                bag_fraction: 0.5,
+                seed: 0,
+            }));
+            v.push(Candidate::pruned(S::Mean));
+        }
+        _ => {
+            v.push(Candidate::plain(S::Mean));
+            v.push(Candidate::plain(S::Geometric));
+            v.push(Candidate::plain(S::Median));
+            v.push(Candidate::plain(S::Vote {
+                weights: None,
+                tie: TieBreak::Soft,
+            }));
+            v.push(Candidate::plain(S::Vote {
+                weights: None,
+                tie: TieBreak::BestModel,
+            }));
+            if task.is_single_label() {
+                v.push(Candidate::plain(S::Rank { weights: None }));
+            }
+            v.push(Candidate::plain(S::ScoreWeighted {
+                by: metric,
+                power: 1.0,
+            }));
+            v.push(Candidate::plain(S::Optimized {
+                by: None,
+                geometric: false,
+            }));
+            v.push(Candidate::plain(S::Optimized {
+                by: None,
+                geometric: true,
+            }));
+            if metric != Metric::LogLoss {
+                v.push(Candidate::plain(S::Optimized {
+                    by: Some(metric),
+                    geometric: false,
+                }));
+            }
+            v.push(Candidate::plain(S::Stacking {
+                meta: Some(MetaModel::Logistic { c: 1.0 }),
+                transform: Some(Transform::Logits),
+            }));
+            v.push(Candidate::plain(S::Stacking {
+                meta: Some(MetaModel::Logistic { c: 1.0 }),
+                transform: Some(Transform::Probabilities),
+            }));
+            v.push(Candidate::plain(S::Stacking {
+                meta: Some(MetaModel::Linear),
+                transform: None,
+            }));
+            v.push(Candidate::plain(S::Blending {
+                meta: Some(MetaModel::Logistic { c: 1.0 }),
+                transform: None,
+                holdout: 0.5,
+                seed: 0,
+            }));
+            v.push(Candidate::plain(S::Selection {
+                by: Some(metric),
+                rounds: 50,
+                sorted_init: 0,
+                replacement: true,
+                bags: 0,
+                bag_fraction: 0.5,
+                seed: 0,
+            }));
+            v.push(Candidate::pruned(S::Mean));
+            v.push(Candidate::pruned(S::Optimized {
+                by: None,
+                geometric: false,
+            }));
+        }
+    }
+    v
+}
+
+/// One row of the leaderboard.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Entry {
+    /// A single model's name, or the candidate's description.
+    pub name: String,
+    /// `model` or `fuser`.
+    pub kind: EntryKind,
+    /// The candidate (fusers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidate: Option<Candidate>,
+    /// The (out-of-fold, for fusers) score with its bootstrap interval.
+    pub score: Interval,
+    /// The gain over the best single model, paired bootstrap (fusers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gain: Option<Comparison>,
+}
+
+/// What a leaderboard row is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// A single model.
+    Model,
+    /// A candidate fuser.
+    Fuser,
+}
+
+/// A candidate that could not be evaluated, and why (a method that does not
+/// apply to the task, say); the search goes on without it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Skipped {
+    /// The candidate's description.
+    pub name: String,
+    /// The error.
+    pub reason: String,
+}
+
+/// What the search recommends.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Recommendation {
+    /// The fuser beats the best single model with confidence.
+    Fuser {
+        /// Its leaderboard name.
+        name: String,
+    },
+    /// No fuser beats the best single model with confidence: use the model.
+    Model {
+        /// The best single model.
+        name: String,
+    },
+}
+
+/// The search's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct AutoReport {
+    /// The metric everything is ranked by.
+    pub metric: Metric,
+    /// Outer folds.
+    pub folds: usize,
+    /// Samples searched on.
+    pub n_samples: usize,
+    /// The best single model (in hindsight, on all rows).
+    pub best_model: String,
+    /// Models and fusers, best first.
+    pub leaderboard: Vec<Entry>,
+    /// Candidates that could not be evaluated.
+    pub skipped: Vec<Skipped>,
+    /// What to use.
+    pub recommendation: Recommendation,
+    /// One sentence saying it.
+    pub verdict: String,
+    /// The recommended fuser refitted on all rows (for the model
+    /// recommendation: weight one on that model).
+    #[serde(skip)]
+    pub fitted: Option<FittedFuser>,
+}
+
+/// Runs the search. `progress(done, total, what)` is called before each
+/// candidate.
+///
+/// # Errors
+///
+/// Targets that do not match, a metric that does not apply, folds that cannot
+/// be made, or no model at all. A candidate that fails is skipped, not fatal.
+pub fn search(
+    preds: &Predictions,
+    targets: &Targets,
+    opts: &AutoOptions,
+    mut progress: impl FnMut(usize, usize, &str),
+) -> Result<AutoReport> {
+    let task = preds.task();
+    let metric = opts.metric.unwrap_or_else(|| default_metric(preds));
+    if !metric.applies_to(task) {
+        return Err(Error::unsupported(format!(
+            "{metric} does not apply to a {} task",
+            task.name()
+        )));
+    }
+    let better = |a: f64, b: f64| {
+        if metric.greater_is_better() {
+            a > b
+        } else {
+            a < b
+        }
+    };
+    let boot = BootstrapOptions {
+        n_resamples: opts.resamples,
+        confidence: 0.95,
+        seed: opts.seed,
+    };
+    let k = opts.folds.min(preds.n_samples());
+    let folds = cv::folds_for(targets, preds.n_outputs(), k, opts.seed)?;
+    let candidates = opts
+        .candidates
+        .clone()
+        .unwrap_or_else(|| default_candidates(task, metric));
+    let total = preds.n_models() + candidates.len();
+
+    // Single models: their predictions are already out of sample.
+    let mut leaderboard = Vec::new();
+    let mut best: Option<(usize, f64)> = None;
+    for m in 0..preds.n_models() {
+        progress(m, total, &preds.models()[m]);
+        let score = verdict::bootstrap_interval(metric, preds, preds.model(m), targets, &boot)?;
+        if best.is_none_or(|(_, b)| better(score.estimate, b)) {
+            best = Some((m, score.estimate));
+        }
+        leaderboard.push(Entry {
+            name: preds.models()[m].clone(),
+            kind: EntryKind::Model,
+            candidate: None,
+            score,
+            gain: None,
+        });
+    }
+    let (best_m, _) =
+        best.ok_or_else(|| Error::shape("expected at least one model, found none"))?;
+    let best_rows = preds.model(best_m);
+
+    let mut skipped = Vec::new();
+    for (c, cand) in candidates.iter().enumerate() {
+        let name = cand.name(task);
+        progress(preds.n_models() + c, total, &name);
+        let evaluated = cv::cross_val_predict(
+            &cand.spec,
+            &cand.options(metric, opts.seed),
+            preds,
+            targets,
+            &folds,
+        )
+        .and_then(|oof| {
+            let score = verdict::bootstrap_interval(metric, preds, oof.model(0), targets, &boot)?;
+            let gain =
+                verdict::paired_comparison(metric, preds, oof.model(0), best_rows, targets, &boot)?;
+            Ok((score, gain))
+        });
+        match evaluated {
+            Ok((score, gain)) => leaderboard.push(Entry {
+                name,
+                kind: EntryKind::Fuser,
+                candidate: Some(cand.clone()),
+                score,
+                gain: Some(gain),
+            }),
+            Err(e) => skipped.push(Skipped {
+                name,
+                reason: e.to_string(),
+            }),
+        }
+    }
+    // Best first; equal scores keep their order (models before fusers, then
+    // candidate order), so the ranking is deterministic.
+    leaderboard.sort_by(|a, b| {
+        let (x, y) = (a.score.estimate, b.score.estimate);
+        if metric.greater_is_better() {
+            y.total_cmp(&x)
+        } else {
+            x.total_cmp(&y)
+        }
+    });
+
+    let best_name = preds.models()[best_m].clone();
+    let top_fuser = leaderboard.iter().find(|e| e.kind == EntryKind::Fuser);
+    let (recommendation, verdict, fitted) = match top_fuser {
+        Some(e) if e.gain.as_ref().is_some_and(|g| g.low > 0.0) => {
+            let g = e.gain.as_ref().expect("checked");
+            let cand = e.candidate.as_ref().expect("fusers have candidates");
+            let fitted =
+                cand.spec
+                    .fit_with(preds, Some(targets), &cand.options(metric, opts.seed))?;
+            (
+                Recommendation::Fuser {
+                    name: e.name.clone(),
+                },
+                format!(
+                    "fusion helps: {} beats the best single model, {best_name}, by {:+.4} {metric} (95% CI {:+.4} to {:+.4}, p = {:.3})",
+                    e.name, g.gain, g.low, g.high, g.p_value
+                ),
+                fitted,
+            )
+        }
+        top => {
+            let why = match top.and_then(|e| e.gain.as_ref().map(|g| (e, g))) {
+                Some((e, g)) => format!(
+                    "the best fuser, {}, changes {metric} by {:+.4} (95% CI {:+.4} to {:+.4}, p = {:.3}), which is not a confident gain",
+                    e.name, g.gain, g.low, g.high, g.p_value
+                ),
+                None => "no fuser could be evaluated".to_string(),
+            };
+            let weights: NamedWeights = preds
+                .models()
+                .iter()
+                .map(|m| (m.clone(), if *m == best_name { 1.0 } else { 0.0 }))
+                .collect();
+            let fitted = FuserSpec::Weighted { weights }.fit(preds, Some(targets))?;
+            (
+                Recommendation::Model {
+                    name: best_name.clone(),
+                },
+                format!(
+                    "fusion does not help here: no fuser beats the best single model, {best_name}, with confidence ({why}); use {best_name} alone"
+                ),
+                fitted,
+            )
+        }
+    };
+    progress(total, total, "done");
+    Ok(AutoReport {
+        metric,
+        folds: folds.len(),
+        n_samples: preds.n_samples(),
+        best_model: best_name,
+        leaderboard,
+        skipped,
+        recommendation,
+        verdict,
+        fitted: Some(fitted),
+    })
+}
+
+/// Scores fused test predictions beside the best single model's: each with
+/// its interval, and the paired gain.
+///
+/// # Errors
+///
+/// As [`verdict::paired_comparison`].
+pub fn score_test(
+    metric: Metric,
+    test: &Predictions,
+    fused: &Predictions,
+    best_model: &str,
+    targets: &Targets,
+    opts: &AutoOptions,
+) -> Result<TestScore> {
+    let boot = BootstrapOptions {
+        n_resamples: opts.resamples,
+        confidence: 0.95,
+        seed: opts.seed,
+    };
+    let m = test.model_index(best_model).ok_or_else(|| {
+        Error::new(
+            crate::ErrorKind::Mismatch,
+            format!("expected the model '{best_model}' among the test predictions, found none"),
+        )
+    })?;
+    Ok(TestScore {
+        fused: verdict::bootstrap_interval(metric, test, fused.model(0), targets, &boot)?,
+        best_model: verdict::bootstrap_interval(metric, test, test.model(m), targets, &boot)?,
+        gain: verdict::paired_comparison(
+            metric,
+            test,
+            fused.model(0),
+            test.model(m),
+            targets,
+            &boot,
+        )?,
+        all: metrics::evaluate(fused, 0, targets)?,
+    })
+}
+
+/// The recommended fusion on the test set.
+#[derive(Clone, Debug, Serialize)]
+pub struct TestScore {
+    /// The fused predictions' score.
+    pub fused: Interval,
+    /// The best (validation) single model's score.
+    pub best_model: Interval,
+    /// Fused minus best model, paired.
+    pub gain: Comparison,
+    /// Every metric of the fused predictions.
+    pub all: Vec<(Metric, f64)>,
+}

@@ -1,0 +1,537 @@
+//! Stacking: a meta-model learns how to combine the models' predictions.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::fuser::{Fitted, Fuser};
+use crate::fusers::geometric::PROBABILITY_FLOOR;
+use crate::fusers::{FUSED, WeightedMean, normalize};
+use crate::learn::linear::{FittedLinear, NonNegativeLeastSquares, Ridge, nnls};
+use crate::learn::logistic::{FittedLogistic, LogisticRegression};
+use crate::predictions::{Predictions, Targets, Task};
+use crate::weights::Weights;
+
+/// The model that learns to combine the base models.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum MetaModel {
+    /// L2-regularised logistic regression (multinomial for several classes,
+    /// one per label for multilabel), the same objective as scikit-learn's
+    /// `LogisticRegression(C=c)`. Classification.
+    Logistic {
+        /// Inverse regularisation strength (scikit-learn's `C`).
+        #[serde(default = "one")]
+        c: f64,
+    },
+    /// Ridge regression (scikit-learn's `Ridge(alpha=alpha)`). Regression.
+    Ridge {
+        /// Regularisation strength.
+        #[serde(default = "one")]
+        alpha: f64,
+    },
+    /// Non-negative least squares with an intercept (scikit-learn's
+    /// `LinearRegression(positive=True)`). Regression.
+    Nnls,
+    /// Non-negative linear blending: one non-negative weight per model,
+    /// fitted by least squares of the blended probabilities against the
+    /// one-hot truth (values for regression), then normalised to sum to one.
+    /// The result is a weighted mean, so its outputs stay probabilities.
+    Linear,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl MetaModel {
+    /// The names accepted on the command line.
+    pub const NAMES: &'static [&'static str] = &["logistic", "ridge", "nnls", "linear"];
+
+    /// The default meta-model for a task: logistic regression for
+    /// classification, ridge for regression.
+    pub fn default_for(task: Task) -> MetaModel {
+        match task {
+            Task::Regression => MetaModel::Ridge { alpha: 1.0 },
+            _ => MetaModel::Logistic { c: 1.0 },
+        }
+    }
+
+    /// The command-line name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            MetaModel::Logistic { .. } => "logistic",
+            MetaModel::Ridge { .. } => "ridge",
+            MetaModel::Nnls => "nnls",
+            MetaModel::Linear => "linear",
+        }
+    }
+
+    /// The default input transform for this meta-model: log-probabilities
+    /// for logistic regression (its model is linear in log-odds), the
+    /// probabilities themselves for the linear blends.
+    pub fn default_transform(&self) -> Transform {
+        match self {
+            MetaModel::Logistic { .. } => Transform::Logits,
+            _ => Transform::Probabilities,
+        }
+    }
+
+    fn check(&self, task: Task) -> Result<()> {
+        let ok = match self {
+            MetaModel::Logistic { c } => {
+                if !(c.is_finite() && *c > 0.0) {
+                    return Err(Error::param(format!(
+                        "expected a finite positive C for the logistic meta-model, found {c}"
+                    )));
+                }
+                task != Task::Regression
+            }
+            MetaModel::Ridge { alpha } => {
+                if !(alpha.is_finite() && *alpha >= 0.0) {
+                    return Err(Error::param(format!(
+                        "expected a finite non-negative alpha for ridge, found {alpha}"
+                    )));
+                }
+                task == Task::Regression
+            }
+            MetaModel::Nnls => task == Task::Regression,
+            MetaModel::Linear => true,
+        };
+        if ok {
+            Ok(())
+        } else {
+            let hint = if task == Task::Regression {
+                "; use ridge, nnls or linear"
+            } else {
+                "; use logistic or linear"
+            };
+            Err(super::unsupported(
+                &format!("the {} meta-model", self.name()),
+                task,
+                hint,
+            ))
+        }
+    }
+}
+
+impl FromStr for MetaModel {
+    type Err = Error;
+    /// Parses a meta-model name with its default settings.
+    fn from_str(s: &str) -> Result<MetaModel> {
+        Ok(match s {
+            "logistic" => MetaModel::Logistic { c: 1.0 },
+            "ridge" => MetaModel::Ridge { alpha: 1.0 },
+            "nnls" => MetaModel::Nnls,
+            "linear" => MetaModel::Linear,
+            _ => {
+                return Err(Error::param(format!(
+                    "expected a meta-model among [{}], found '{s}'",
+                    MetaModel::NAMES.join(", ")
+                )));
+            }
+        })
+    }
+}
+
+impl fmt::Display for MetaModel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What the meta-model sees of each base model's output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transform {
+    /// The probabilities (binary: the positive class's only, as
+    /// scikit-learn's `StackingClassifier` does, since the other is
+    /// redundant).
+    Probabilities,
+    /// Log-probabilities (binary and multilabel: the log-odds), floored at
+    /// 1e-15 so a zero does not become minus infinity.
+    Logits,
+}
+
+impl Transform {
+    /// The command-line name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Transform::Probabilities => "probabilities",
+            Transform::Logits => "logits",
+        }
+    }
+}
+
+impl FromStr for Transform {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Transform> {
+        match s {
+            "probabilities" | "probs" => Ok(Transform::Probabilities),
+            "logits" => Ok(Transform::Logits),
+            _ => Err(Error::param(format!(
+                "expected a transform among [probabilities, logits], found '{s}'"
+            ))),
+        }
+    }
+}
+
+/// Stacking: a meta-model fitted on the base models' predictions of labelled
+/// validation data.
+///
+/// The base models' validation predictions are already out-of-sample for
+/// them (they were not trained on those rows), so the meta-model is fitted on
+/// all of them; cross-validation (`cv::cross_val_predict`) scores the stacker
+/// itself without letting it see the labels of the rows it predicts.
+///
+/// Features per sample: for each model, its transformed output (see
+/// [`Transform`]): `M·K` features for `K > 2` classes, `M` for binary tasks,
+/// regression and, label by label, multilabel tasks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stacking {
+    meta: MetaModel,
+    transform: Transform,
+}
+
+impl Stacking {
+    /// Stacking with the given meta-model and transform.
+    pub fn new(meta: MetaModel, transform: Transform) -> Self {
+        Stacking { meta, transform }
+    }
+}
+
+/// What a stacker learned; saved in the fitted fuser's state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FittedMeta {
+    /// Logistic regression: one model for single-label tasks, one per label
+    /// for multilabel tasks.
+    Logistic {
+        /// The input transform.
+        transform: Transform,
+        /// The fitted logistic models.
+        models: Vec<FittedLogistic>,
+    },
+    /// A linear regression meta-model (ridge or non-negative least squares).
+    Linear {
+        /// The input transform.
+        transform: Transform,
+        /// The fitted linear model.
+        model: FittedLinear,
+    },
+}
+
+/// A fitted stacker.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FittedStacking {
+    meta: FittedMeta,
+}
+
+impl FittedStacking {
+    /// Restores a fitted stacker from its saved state.
+    pub fn new(meta: FittedMeta) -> Self {
+        FittedStacking { meta }
+    }
+
+    /// What was learned.
+    pub fn meta(&self) -> &FittedMeta {
+        &self.meta
+    }
+}
+
+/// The result of fitting stacking: a meta-model, or, for the linear blend,
+/// plain weights (a weighted mean).
+#[derive(Clone, Debug, PartialEq)]
+pub enum StackingFit {
+    /// A meta-model.
+    Meta(FittedStacking),
+    /// Non-negative blending weights.
+    Weights(WeightedMean),
+}
+
+impl Fuser for Stacking {
+    type Fitted = StackingFitted;
+    fn fit(&self, preds: &Predictions, targets: &Targets) -> Result<StackingFitted> {
+        Ok(StackingFitted(self.fit_meta(preds, targets)?))
+    }
+}
+
+/// [`StackingFit`] as a [`Fitted`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct StackingFitted(pub StackingFit);
+
+impl Fitted for StackingFitted {
+    fn predict(&self, preds: &Predictions) -> Result<Predictions> {
+        match &self.0 {
+            StackingFit::Meta(m) => m.predict(preds),
+            StackingFit::Weights(w) => w.predict(preds),
+        }
+    }
+
+    fn weights(&self) -> Option<&Weights> {
+        match &self.0 {
+            StackingFit::Meta(_) => None,
+            StackingFit::Weights(w) => w.weights(),
+        }
+    }
+}
+
+impl Stacking {
+    /// Fits the meta-model.
+    ///
+    /// # Errors
+    ///
+    /// A meta-model that does not apply to the task, targets that do not
+    /// match, or a failure of the solver.
+    pub fn fit_meta(&self, preds: &Predictions, targets: &Targets) -> Result<StackingFit> {
+        let task = preds.task();
+        self.meta.check(task)?;
+        let transform = self.transform;
+        match (self.meta, targets) {
+            (MetaModel::Linear, _) => Ok(StackingFit::Weights(WeightedMean::new(linear_blend(
+                preds, targets,
+            )?))),
+            (MetaModel::Logistic { c }, Targets::Classes(y)) => {
+                let (x, d) = features(preds, transform, None);
+                let model =
+                    LogisticRegression::new()
+                        .c(c)
+                        .fit(&x, d, y, preds.n_outputs(), None)?;
+                Ok(StackingFit::Meta(FittedStacking::new(
+                    FittedMeta::Logistic {
+                        transform,
+                        models: vec![model],
+                    },
+                )))
+            }
+            (MetaModel::Logistic { c }, Targets::Multilabel { n_labels, matrix }) => {
+                let mut models = Vec::with_capacity(*n_labels);
+                for l in 0..*n_labels {
+                    let (x, d) = features(preds, transform, Some(l));
+                    let y: Vec<usize> = (0..preds.n_samples())
+                        .map(|i| matrix[i * n_labels + l] as usize)
+                        .collect();
+                    models.push(LogisticRegression::new().c(c).fit(&x, d, &y, 2, None)?);
+                }
+                Ok(StackingFit::Meta(FittedStacking::new(
+                    FittedMeta::Logistic { transform, models },
+                )))
+            }
+            (MetaModel::Ridge { alpha }, Targets::Values(y)) => {
+                let (x, d) = features(preds, transform, None);
+                let model = Ridge::new().alpha(alpha).fit(&x, d, y, None)?;
+                Ok(StackingFit::Meta(FittedStacking::new(FittedMeta::Linear {
+                    transform,
+                    model,
+                })))
+            }
+            (MetaModel::Nnls, Targets::Values(y)) => {
+                let (x, d) = features(preds, transform, None);
+                let model = NonNegativeLeastSquares::new().fit(&x, d, y, None)?;
+                Ok(StackingFit::Meta(FittedStacking::new(FittedMeta::Linear {
+                    transform,
+                    model,
+                })))
+            }
+            _ => Err(Error::shape(format!(
+                "expected targets of a {} task for stacking",
+                task.name()
+            ))),
+        }
+    }
+}
+
+impl Fitted for FittedStacking {
+    fn predict(&self, preds: &Predictions) -> Result<Predictions> {
+        let (n, k) = (preds.n_samples(), preds.n_outputs());
+        let values: Vec<f32> = match (&self.meta, preds.task()) {
+            (FittedMeta::Logistic { transform, models }, Task::Multilabel { n_labels }) => {
+                check_count(models.len(), n_labels)?;
+                let mut out = vec![0f32; n * k];
+                for (l, model) in models.iter().enumerate() {
+                    let (x, d) = features(preds, *transform, Some(l));
+                    let p = model.predict_proba(&x, d)?;
+                    for i in 0..n {
+                        out[i * k + l] = p[i * 2 + 1].clamp(0.0, 1.0) as f32;
+                    }
+                }
+                out
+            }
+            (
+                FittedMeta::Logistic { transform, models },
+                Task::Binary | Task::Multiclass { .. },
+            ) => {
+                check_count(models.len(), 1)?;
+                let (x, d) = features(preds, *transform, None);
+                let mut p = models[0].predict_proba(&x, d)?;
+                if p.len() != n * k {
+                    return Err(Error::shape(format!(
+                        "expected the meta-model to give {k} probabilities per sample, found {}",
+                        p.len() / n.max(1)
+                    )));
+                }
+                p.chunks_exact_mut(k).for_each(normalize);
+                p.into_iter().map(|x| x as f32).collect()
+            }
+            (FittedMeta::Linear { transform, model }, Task::Regression) => {
+                let (x, d) = features(preds, *transform, None);
+                model
+                    .predict(&x, d)?
+                    .into_iter()
+                    .map(|v| v as f32)
+                    .collect()
+            }
+            (meta, task) => {
+                let kind = match meta {
+                    FittedMeta::Logistic { .. } => "logistic",
+                    FittedMeta::Linear { .. } => "linear",
+                };
+                return Err(super::unsupported(
+                    &format!("a fitted {kind} meta-model"),
+                    task,
+                    "",
+                ));
+            }
+        };
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(Error::invalid_value(
+                "the meta-model produced a value that is not finite",
+            ));
+        }
+        Ok(Predictions::fused(preds, FUSED, values))
+    }
+}
+
+fn check_count(found: usize, expected: usize) -> Result<()> {
+    if found != expected {
+        return Err(Error::shape(format!(
+            "expected {expected} fitted meta-models, found {found}"
+        )));
+    }
+    Ok(())
+}
+
+/// The meta-model's input: `n × d` row-major features. For multilabel,
+/// `label` selects the label whose per-model outputs are the features.
+pub fn features(
+    preds: &Predictions,
+    transform: Transform,
+    label: Option<usize>,
+) -> (Vec<f64>, usize) {
+    let (m, n, k) = (preds.n_models(), preds.n_samples(), preds.n_outputs());
+    let log = |p: f32| (p as f64).max(PROBABILITY_FLOOR).ln();
+    let logit = |p: f32| log(p) - log(1.0 - p);
+    // Which output columns each model contributes, and how each becomes a
+    // feature.
+    let (cols, per): (Vec<usize>, usize) = match (preds.task(), label) {
+        (Task::Multilabel { .. }, Some(l)) => (vec![l], 1),
+        (Task::Binary, _) => (vec![1], 1),
+        (Task::Regression, _) => (vec![0], 1),
+        _ => ((0..k).collect(), k),
+    };
+    let d = m * per;
+    let mut x = vec![0f64; n * d];
+    let pairwise = matches!(preds.task(), Task::Binary | Task::Multilabel { .. });
+    for mi in 0..m {
+        let block = preds.model(mi);
+        for i in 0..n {
+            let row = &block[i * k..(i + 1) * k];
+            for (c_i, &c) in cols.iter().enumerate() {
+                let v = row[c];
+                x[i * d + mi * per + c_i] = match (preds.task(), transform) {
+                    (Task::Regression, _) | (_, Transform::Probabilities) => v as f64,
+                    (_, Transform::Logits) if pairwise => logit(v),
+                    (_, Transform::Logits) => log(v),
+                };
+            }
+        }
+    }
+    (x, d)
+}
+
+/// Non-negative least squares of `Σ_m w_m p_m` against the truth over every
+/// cell, normalised to sum to one (uniform if every weight is zero).
+fn linear_blend(preds: &Predictions, targets: &Targets) -> Result<Weights> {
+    let (m, n, k) = (preds.n_models(), preds.n_samples(), preds.n_outputs());
+    let cells = n * k;
+    let mut a = vec![0f64; cells * m];
+    for mi in 0..m {
+        for (cell, &v) in preds.model(mi).iter().enumerate() {
+            a[cell * m + mi] = v as f64;
+        }
+    }
+    let mut b = vec![0f64; cells];
+    match targets {
+        Targets::Classes(y) => {
+            for (i, &c) in y.iter().enumerate() {
+                b[i * k + c] = 1.0;
+            }
+        }
+        Targets::Multilabel { matrix, .. } => {
+            for (cell, &on) in matrix.iter().enumerate() {
+                b[cell] = on as u8 as f64;
+            }
+        }
+        Targets::Values(y) => b.copy_from_slice(y),
+    }
+    let (w, _) = nnls(&a, m, &b)?;
+    Weights::new(w).or_else(|_| Ok(Weights::uniform(m)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fusers::test_support::probs;
+
+    #[test]
+    fn stacking_logistic_learns_to_trust_the_informative_model() {
+        // m0 is always right and confident; m1 is noise.
+        let n = 60;
+        let mut good = Vec::new();
+        let mut noise = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..n {
+            let c = i % 3;
+            y.push(c);
+            let mut row = [0.1f32; 3];
+            row[c] = 0.8;
+            good.extend_from_slice(&row);
+            let mut r2 = [0.2f32; 3];
+            r2[(i * 7) % 3] = 0.6;
+            noise.extend_from_slice(&r2);
+        }
+        let p = probs(&[good, noise], 3);
+        let t = Targets::Classes(y.clone());
+        let f = Stacking::new(MetaModel::Logistic { c: 1.0 }, Transform::Logits)
+            .fit(&p, &t)
+            .unwrap();
+        let fused = f.predict(&p).unwrap();
+        assert_eq!(fused.predicted_classes(0), y);
+    }
+
+    #[test]
+    fn meta_models_refuse_the_wrong_task() {
+        let p = probs(&[vec![0.9, 0.1]], 2);
+        let t = Targets::Classes(vec![0]);
+        let e = Stacking::new(MetaModel::Ridge { alpha: 1.0 }, Transform::Probabilities)
+            .fit(&p, &t)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the ridge meta-model does not apply to a binary task; use logistic or linear"
+        );
+    }
+
+    #[test]
+    fn linear_blend_puts_weight_on_the_model_that_matches() {
+        let p = probs(&[vec![1.0, 0.0, 0.0, 1.0], vec![0.5, 0.5, 0.5, 0.5]], 2);
+        let t = Targets::Classes(vec![0, 1]);
+        let f = Stacking::new(MetaModel::Linear, Transform::Probabilities)
+            .fit(&p, &t)
+            .unwrap();
+        let w = f.weights().unwrap().as_slice();
+        assert!(w[0] > 0.99, "{w:?}");
+    }
+}

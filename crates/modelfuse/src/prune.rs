@@ -1,0 +1,270 @@
+//! Model pruning: drop models that do not help the fusion, and say why.
+//!
+//! Two reasons to drop a model:
+//!
+//! 1. **It duplicates a better model**: their predicted classes disagree on
+//!    fewer than 1% of samples (residuals correlate above 0.999 for
+//!    regression), so it adds cost and no diversity; the weaker of the two
+//!    goes.
+//! 2. **Leaving it out improves the fusion out of fold**: backward
+//!    elimination. Score the fuser by cross-validation with all remaining
+//!    models, then without each one; drop the model whose removal helps most,
+//!    and repeat while removing one still helps by more than `min_gain`
+//!    (relative). Cost: O(M²) cross-validated fits.
+//!
+//! The fusion is scored out of fold, so a learned fuser never judges a model
+//! on rows whose labels it was fitted on.
+
+use serde::{Deserialize, Serialize};
+
+use crate::cv;
+use crate::error::{Error, Result};
+use crate::metrics::{self, Metric};
+use crate::predictions::{Predictions, Targets, Task};
+use crate::spec::FuserSpec;
+
+/// Pruning settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PruneOptions {
+    /// The metric the fusion is judged by (default: log-loss, or RMSE for
+    /// regression).
+    pub metric: Option<Metric>,
+    /// Cross-validation folds.
+    pub folds: usize,
+    /// Seed of the folds.
+    pub seed: u64,
+    /// The relative improvement that removing a model must bring.
+    pub min_gain: f64,
+    /// Two models whose predicted classes disagree on less than this
+    /// fraction of samples are near-duplicates.
+    pub duplicate_disagreement: f64,
+}
+
+impl Default for PruneOptions {
+    fn default() -> Self {
+        PruneOptions {
+            metric: None,
+            folds: 5,
+            seed: 0,
+            min_gain: 1e-3,
+            duplicate_disagreement: 0.01,
+        }
+    }
+}
+
+/// A model pruned away, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dropped {
+    /// The model.
+    pub model: String,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// The outcome of pruning.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pruning {
+    /// The models kept, in model order.
+    pub kept: Vec<String>,
+    /// The models dropped, in the order they were dropped.
+    pub dropped: Vec<Dropped>,
+    /// The metric pruning judged by.
+    pub metric: Metric,
+    /// The fusion's out-of-fold score with every model.
+    pub score_before: f64,
+    /// The fusion's out-of-fold score with the kept models.
+    pub score_after: f64,
+}
+
+/// Prunes the models of `preds` for fusing with `spec`.
+///
+/// # Errors
+///
+/// A spec with weights fixed by name (they would no longer name every
+/// model), folds that cannot be made, or any error of cross-validated fitting.
+pub fn prune(
+    spec: &FuserSpec,
+    preds: &Predictions,
+    targets: &Targets,
+    opts: &PruneOptions,
+) -> Result<Pruning> {
+    let fixed = match spec {
+        FuserSpec::Weighted { .. } => true,
+        FuserSpec::Vote { weights, .. }
+        | FuserSpec::SoftVote { weights }
+        | FuserSpec::Rank { weights } => weights.is_some(),
+        _ => false,
+    };
+    if fixed {
+        return Err(Error::param(format!(
+            "pruning needs a method without fixed per-model weights; {} names its weights",
+            spec.method()
+        )));
+    }
+    let metric = opts.metric.unwrap_or(match preds.task() {
+        Task::Regression => Metric::Rmse,
+        _ => Metric::LogLoss,
+    });
+    let k = opts.folds.min(preds.n_samples());
+    let folds = cv::folds_for(targets, preds.n_outputs(), k, opts.seed)?;
+    let better = |a: f64, b: f64| {
+        if metric.greater_is_better() {
+            a > b
+        } else {
+            a < b
+        }
+    };
+    let oof_score = |models: &[String]| -> Result<f64> {
+        let sub = preds.subset_models(models)?;
+        let oof = cv::cross_val_predict(spec, &Default::default(), &sub, targets, &folds)?;
+        metrics::score(metric, &oof, 0, targets)
+    };
+
+    let own: Vec<f64> = (0..preds.n_models())
+        .map(|m| metrics::score(metric, preds, m, targets))
+        .collect::<Result<_>>()?;
+    let mut kept: Vec<usize> = (0..preds.n_models()).collect();
+    let mut dropped = Vec::new();
+
+    // 1. Near-duplicates: the weaker of each too-similar pair goes.
+    if preds.n_models() > 1 {
+        let similar = similarity(preds, targets)?;
+        let mut gone = vec![false; preds.n_models()];
+        for (a, b, how) in similar {
+            if gone[a] || gone[b] {
+                continue;
+            }
+            if how.near_duplicate(opts.duplicate_disagreement) {
+                let (weak, strong) = if better(own[b], own[a]) {
+                    (a, b)
+                } else {
+                    (b, a)
+                };
+                gone[weak] = true;
+                dropped.push(Dropped {
+                    model: preds.models()[weak].clone(),
+                    reason: format!(
+                        "near-duplicate of '{}' ({}) and weaker ({metric} {:.4} vs {:.4})",
+                        preds.models()[strong],
+                        how.describe(),
+                        own[weak],
+                        own[strong]
+                    ),
+                });
+            }
+        }
+        kept.retain(|&m| !gone[m]);
+    }
+
+    // 2. Backward elimination on the out-of-fold score of the fusion.
+    let names = |idx: &[usize]| {
+        idx.iter()
+            .map(|&m| preds.models()[m].clone())
+            .collect::<Vec<_>>()
+    };
+    let score_before = oof_score(preds.models())?;
+    let mut current = oof_score(&names(&kept))?;
+    while kept.len() > 1 {
+        let mut best: Option<(usize, f64)> = None;
+        for pos in 0..kept.len() {
+            let mut without = kept.clone();
+            without.remove(pos);
+            let s = oof_score(&names(&without))?;
+            if best.is_none_or(|(_, b)| better(s, b)) {
+                best = Some((pos, s));
+            }
+        }
+        let (pos, s) = best.expect("at least two models");
+        let gain = if metric.greater_is_better() {
+            s - current
+        } else {
+            current - s
+        };
+        if gain <= opts.min_gain * current.abs().max(1e-12) {
+            break;
+        }
+        let m = kept.remove(pos);
+        dropped.push(Dropped {
+            model: preds.models()[m].clone(),
+            reason: format!(
+                "leaving it out improved the out-of-fold {metric} of the fusion from {current:.4} to {s:.4}"
+            ),
+        });
+        current = s;
+    }
+    Ok(Pruning {
+        kept: names(&kept),
+        dropped,
+        metric,
+        score_before,
+        score_after: current,
+    })
+}
+
+/// How alike two models are.
+enum Alike {
+    /// Fraction of samples whose predicted classes differ.
+    Disagreement(f64),
+    /// Correlation of regression residuals.
+    Residuals(f64),
+}
+
+impl Alike {
+    fn near_duplicate(&self, max_disagreement: f64) -> bool {
+        match *self {
+            Alike::Disagreement(d) => d < max_disagreement,
+            Alike::Residuals(r) => r > 0.999,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match *self {
+            Alike::Disagreement(d) => format!("they disagree on {:.1}% of samples", 100.0 * d),
+            Alike::Residuals(r) => format!("their errors correlate at {r:.4}"),
+        }
+    }
+}
+
+/// Every pair of models with how alike they are.
+fn similarity(preds: &Predictions, targets: &Targets) -> Result<Vec<(usize, usize, Alike)>> {
+    let m = preds.n_models();
+    let mut out = Vec::new();
+    match (preds.task(), targets) {
+        (Task::Regression, Targets::Values(y)) => {
+            let resid: Vec<Vec<f64>> = (0..m)
+                .map(|i| {
+                    preds
+                        .model(i)
+                        .iter()
+                        .zip(y)
+                        .map(|(&p, &t)| t - p as f64)
+                        .collect()
+                })
+                .collect();
+            for a in 0..m {
+                for b in a + 1..m {
+                    let r = crate::diversity::pearson_correlation(&resid[a], &resid[b])?;
+                    out.push((a, b, Alike::Residuals(r)));
+                }
+            }
+        }
+        (Task::Binary | Task::Multiclass { .. }, _) => {
+            let labels: Vec<Vec<usize>> = (0..m).map(|i| preds.predicted_classes(i)).collect();
+            for a in 0..m {
+                for b in a + 1..m {
+                    let differ = labels[a]
+                        .iter()
+                        .zip(&labels[b])
+                        .filter(|(x, y)| x != y)
+                        .count();
+                    let d = differ as f64 / preds.n_samples().max(1) as f64;
+                    out.push((a, b, Alike::Disagreement(d)));
+                }
+            }
+        }
+        // Multilabel: no near-duplicate rule; elimination still applies.
+        _ => {}
+    }
+    Ok(out)
+}
