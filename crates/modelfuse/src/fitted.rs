@@ -598,6 +598,72 @@ impl FittedFuser {
         })
     }
 
+    /// ECE and log-loss before and after each fitted temperature, on
+    /// `preds` and `targets` (typically the fitting data): one row per
+    /// calibrated model, and a row named `fused` for the output temperature.
+    /// Empty when nothing was calibrated.
+    ///
+    /// # Errors
+    ///
+    /// As [`Fitted::predict`], or targets that do not match.
+    pub fn calibration_report(
+        &self,
+        preds: &Predictions,
+        targets: &Targets,
+    ) -> Result<Vec<calibrate::CalibrationReport>> {
+        let Some(cal) = &self.calibration else {
+            return Ok(Vec::new());
+        };
+        let aligned = self.align(preds)?;
+        let k = aligned.n_outputs();
+        let measure = |rows: &[f32]| -> (f64, f64) {
+            match targets {
+                Targets::Classes(y) => (
+                    crate::metrics::ece(y, rows, k),
+                    crate::metrics::log_loss(y, rows, k),
+                ),
+                Targets::Multilabel { matrix, .. } => {
+                    (f64::NAN, crate::metrics::multilabel_log_loss(matrix, rows))
+                }
+                Targets::Values(_) => (f64::NAN, f64::NAN),
+            }
+        };
+        let row = |model: &str, t: &Temperature, before: &[f32], after: &[f32]| {
+            let (ece_before, log_loss_before) = measure(before);
+            let (ece_after, log_loss_after) = measure(after);
+            calibrate::CalibrationReport {
+                model: model.to_string(),
+                temperature: t.get(),
+                ece_before,
+                ece_after,
+                log_loss_before,
+                log_loss_after,
+            }
+        };
+        let mut out = Vec::new();
+        let input = match &cal.models {
+            Some(temps) => {
+                let calibrated = calibrate::apply_temperatures(&aligned, temps)?;
+                for (m, t) in temps.iter().enumerate() {
+                    out.push(row(
+                        &self.models[m],
+                        t,
+                        aligned.model(m),
+                        calibrated.model(m),
+                    ));
+                }
+                Cow::Owned(calibrated)
+            }
+            None => aligned,
+        };
+        if let Some(t) = &cal.output {
+            let fused = self.build()?.predict(&input)?;
+            let after = t.apply(fused.model(0), fused.n_outputs(), fused.task());
+            out.push(row(crate::fusers::FUSED, t, fused.model(0), &after));
+        }
+        Ok(out)
+    }
+
     /// The learned weights, if the method has them.
     pub fn learned_weights(&self) -> Option<&Weights> {
         self.state.weights.as_ref()

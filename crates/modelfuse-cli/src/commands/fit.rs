@@ -1,6 +1,7 @@
 //! `modelfuse fit`: fit a fuser and save it.
 
 use anyhow::{Context, Result, bail};
+use modelfuse::metrics::Metric;
 use modelfuse::{Calibrate, Fitted, FuserSpec};
 use serde_json::json;
 
@@ -60,6 +61,10 @@ pub fn run(args: FitArgs) -> Result<()> {
         None => None,
     };
     let weights = fitted.learned_weights().map(|w| w.as_slice().to_vec());
+    let calibration = match &targets {
+        Some(t) => fitted.calibration_report(preds, t)?,
+        None => Vec::new(),
+    };
 
     if args.json {
         let metrics = report.as_ref().map(|rows| {
@@ -73,45 +78,101 @@ pub fn run(args: FitArgs) -> Result<()> {
             "models": fitted.models,
             "weights": weights.as_ref().map(|w| w.iter().map(|x| json_number(*x)).collect::<Vec<_>>()),
             "metrics_on_fit_data": metrics,
+            "dropped": fitted.dropped,
+            "calibration": calibration,
         }));
         return Ok(());
     }
     println!(
         "fitted {} on {} models, {} samples ({} task)",
-        spec.method(),
-        preds.n_models(),
+        fitted.spec.describe(preds.task()),
+        fitted.models.len(),
         preds.n_samples(),
         preds.task().name()
     );
-    if let Some(rows) = &report {
-        let key = rows[0].1.first().map(|(m, _)| *m);
-        let mut header = vec!["model".to_string()];
-        if weights.is_some() {
-            header.push("weight".into());
+    // The weight of a model by name: pruned models are not in the fuser.
+    let weight_of = |name: &str| -> String {
+        match fitted.models.iter().position(|m| m == name) {
+            Some(i) => weights.as_ref().map_or(String::new(), |w| num(w[i])),
+            None => "dropped".into(),
         }
-        if let Some(k) = key {
-            header.push(k.name().into());
-        }
-        let mut t = Table::new(header);
-        for (i, (name, s)) in rows.iter().enumerate() {
-            let mut row = vec![name.clone()];
-            if let Some(w) = &weights {
-                row.push(w.get(i).map_or(String::new(), |x| num(*x)));
+    };
+    let mut header = vec!["model".to_string()];
+    if weights.is_some() || !fitted.dropped.is_empty() {
+        header.push("weight".into());
+    }
+    // Two metrics are enough to read a fit at a glance: the first reported
+    // one and, for classification, the log-loss.
+    let shown: Vec<Metric> = match report.as_ref().and_then(|r| r.first()) {
+        Some((_, s)) => {
+            let mut v: Vec<Metric> = s.first().map(|(m, _)| *m).into_iter().collect();
+            if s.iter().any(|(m, _)| *m == Metric::LogLoss) && v != [Metric::LogLoss] {
+                v.push(Metric::LogLoss);
             }
-            if let Some((_, v)) = s.first() {
-                row.push(num(*v));
+            v
+        }
+        None => Vec::new(),
+    };
+    header.extend(shown.iter().map(|m| m.name().to_string()));
+    let mut t = Table::new(header.clone());
+    let value = |s: &[(Metric, f64)], m: Metric| {
+        s.iter()
+            .find(|(x, _)| *x == m)
+            .map_or(String::new(), |(_, v)| num(*v))
+    };
+    for (name, s) in report.iter().flatten() {
+        let mut row = vec![name.clone()];
+        if header.len() > 1 + shown.len() {
+            row.push(if name == "fused" {
+                String::new()
+            } else {
+                weight_of(name)
+            });
+        }
+        row.extend(shown.iter().map(|&m| value(s, m)));
+        t.row(row);
+    }
+    if report.is_none() {
+        for name in preds.models() {
+            let mut row = vec![name.clone()];
+            if header.len() > 1 {
+                row.push(weight_of(name));
             }
             t.row(row);
         }
+    }
+    if header.len() > 1 {
         println!();
         print!("{}", t.render());
-        println!("(scored on the fitting data; run `modelfuse evaluate` on held-out predictions)");
-    } else if let Some(w) = &weights {
-        let mut t = Table::new(["model", "weight"]);
-        for (name, x) in preds.models().iter().zip(w) {
-            t.row(vec![name.clone(), num(*x)]);
-        }
+    }
+    if report.is_some() {
+        println!(
+            "(scored on the fitting data: optimistic for methods that learn; `modelfuse evaluate` held-out predictions, or use `modelfuse auto`)"
+        );
+    }
+    for d in &fitted.dropped {
+        println!("dropped {}: {}", d.model, d.reason);
+    }
+    if !calibration.is_empty() {
         println!();
+        let mut t = Table::new([
+            "calibrated",
+            "temperature",
+            "ece before",
+            "ece after",
+            "log_loss before",
+            "log_loss after",
+        ]);
+        for c in &calibration {
+            t.row(vec![
+                c.model.clone(),
+                num(c.temperature),
+                num(c.ece_before),
+                num(c.ece_after),
+                num(c.log_loss_before),
+                num(c.log_loss_after),
+            ]);
+        }
         print!("{}", t.render());
     }
     println!("saved to {}", args.output.display());
