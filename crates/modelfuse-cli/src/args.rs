@@ -220,9 +220,10 @@ impl AroundArgs {
 #[derive(Debug, Args)]
 pub struct AutoArgs {
     /// A dataset folder: val/<model>.csv, val.labels.csv, test/<model>.csv and
-    /// optionally test.labels.csv.
+    /// optionally test.labels.csv [default: examples/banking77, the bundled
+    /// real example].
     #[arg(value_name = "DATASET")]
-    pub dataset: PathBuf,
+    pub dataset: Option<PathBuf>,
     /// The metric to rank by (default: log_loss, accuracy when every model
     /// gives hard labels, rmse for regression).
     #[arg(long, value_parser = parse_metric, value_name = "METRIC")]

@@ -22,8 +22,19 @@ fn labels_file(dataset: &Path, split: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The bundled example `auto` runs on when no folder is given.
+const DEFAULT_DATASET: &str = "examples/banking77";
+
 pub fn run(args: AutoArgs) -> Result<()> {
-    let dataset = &args.dataset;
+    let dataset = &args
+        .dataset
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATASET));
+    if args.dataset.is_none() && !dataset.is_dir() {
+        bail!(
+            "no dataset folder given, and the bundled example {DEFAULT_DATASET} is not here; run from the repository root or pass a folder"
+        );
+    }
     let val_dir = dataset.join("val");
     if !val_dir.is_dir() {
         bail!(

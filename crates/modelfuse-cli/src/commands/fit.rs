@@ -38,9 +38,14 @@ pub fn run(args: FitArgs) -> Result<()> {
         None => (load::predictions(&args.inputs, &opts)?, None),
     };
     let preds = &loaded.preds;
-    let fitted = spec
-        .fit_with(preds, targets.as_ref(), &fit_options)
-        .map_err(|e| load::explain(e, &loaded.paths))?;
+    // Learned methods with pruning or calibration can take a while; a spinner
+    // (drawn only on a terminal) shows it is working.
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_message(format!("fitting {}", spec.describe(preds.task())));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let fitted = spec.fit_with(preds, targets.as_ref(), &fit_options);
+    spinner.finish_and_clear();
+    let fitted = fitted.map_err(|e| load::explain(e, &loaded.paths))?;
     modelfuse_io::write_atomic(&args.output, |w| w.write_all(fitted.to_json().as_bytes()))
         .with_context(|| format!("saving the fitted fuser to {}", args.output.display()))
         .map_err(|e| anyhow::Error::new(WriteError(e)))?;
