@@ -327,3 +327,81 @@ fn auto_on_figqa_reports_a_leaderboard_and_an_honest_verdict() {
         std::fs::read(again.join("fused.csv")).unwrap()
     );
 }
+
+#[test]
+fn every_learned_method_fits_saves_loads_and_predicts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: &[&[&str]] = &[
+        &["--method", "optimized"],
+        &["--method", "optimized", "--geometric"],
+        &["--method", "optimized", "--by", "f1_macro"],
+        &["--method", "stacking"],
+        &["--method", "stacking", "--meta", "linear"],
+        &[
+            "--method",
+            "stacking",
+            "--c",
+            "0.1",
+            "--transform",
+            "probabilities",
+        ],
+        &["--method", "blending", "--holdout", "0.4", "--seed", "3"],
+        &["--method", "selection", "--rounds", "20", "--bags", "4"],
+        &["--method", "mean", "--prune"],
+        &[
+            "--method",
+            "vote",
+            "--tie",
+            "best-model",
+            "--calibrate",
+            "output",
+        ],
+    ];
+    for (i, extra) in cases.iter().enumerate() {
+        let fuser = tmp.path().join(format!("f{i}.json"));
+        let fused = tmp.path().join(format!("f{i}.csv"));
+        stdout_of(
+            modelfuse()
+                .arg("fit")
+                .arg(figqa("val"))
+                .arg("--labels")
+                .arg(figqa("val.labels.csv"))
+                .args(*extra)
+                .arg("-o")
+                .arg(&fuser),
+        );
+        let saved = std::fs::read_to_string(&fuser).unwrap();
+        let back: serde_json::Value = serde_json::from_str(&saved).unwrap();
+        assert_eq!(back["modelfuse"], 1, "{extra:?}");
+        stdout_of(
+            modelfuse()
+                .args(["predict", "--fuser"])
+                .arg(&fuser)
+                .arg(figqa("test"))
+                .arg("-o")
+                .arg(&fused),
+        );
+        let out = stdout_of(
+            modelfuse()
+                .arg("evaluate")
+                .arg(&fused)
+                .arg("--labels")
+                .arg(figqa("test.labels.csv"))
+                .arg("--json"),
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let acc = v["accuracy"].as_f64().unwrap();
+        assert!((0.5..=1.0).contains(&acc), "{extra:?}: {acc}");
+    }
+}
+
+#[test]
+fn learned_methods_demand_labels() {
+    let err = bad_input(
+        modelfuse()
+            .arg("fit")
+            .arg(figqa("val"))
+            .args(["--method", "stacking", "-o", "x.json"]),
+    );
+    assert!(err.contains("stacking learns from labels"), "{err}");
+}

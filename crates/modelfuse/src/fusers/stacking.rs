@@ -252,26 +252,22 @@ pub enum StackingFit {
 }
 
 impl Fuser for Stacking {
-    type Fitted = StackingFitted;
-    fn fit(&self, preds: &Predictions, targets: &Targets) -> Result<StackingFitted> {
-        Ok(StackingFitted(self.fit_meta(preds, targets)?))
+    type Fitted = StackingFit;
+    fn fit(&self, preds: &Predictions, targets: &Targets) -> Result<StackingFit> {
+        self.fit_meta(preds, targets)
     }
 }
 
-/// [`StackingFit`] as a [`Fitted`].
-#[derive(Clone, Debug, PartialEq)]
-pub struct StackingFitted(pub StackingFit);
-
-impl Fitted for StackingFitted {
+impl Fitted for StackingFit {
     fn predict(&self, preds: &Predictions) -> Result<Predictions> {
-        match &self.0 {
+        match self {
             StackingFit::Meta(m) => m.predict(preds),
             StackingFit::Weights(w) => w.predict(preds),
         }
     }
 
     fn weights(&self) -> Option<&Weights> {
-        match &self.0 {
+        match self {
             StackingFit::Meta(_) => None,
             StackingFit::Weights(w) => w.weights(),
         }
