@@ -113,8 +113,9 @@ pub fn default_metric(preds: &Predictions) -> Metric {
     }
 }
 
-/// The candidates tried by default for a task and metric.
-pub fn default_candidates(task: Task, metric: Metric) -> Vec<Candidate> {
+/// The candidates tried by default for a task and metric; `seed` seeds the
+/// ones with random choices (blending's split, selection's bags).
+pub fn default_candidates(task: Task, metric: Metric, seed: u64) -> Vec<Candidate> {
     use FuserSpec as S;
     let mut v = Vec::new();
     match task {
@@ -140,7 +141,7 @@ pub fn default_candidates(task: Task, metric: Metric) -> Vec<Candidate> {
                 replacement: true,
                 bags: 0,
                 bag_fraction: 0.5,
-                seed: 0,
+                seed,
             }));
             v.push(Candidate::pruned(S::Mean));
         }
@@ -193,7 +194,7 @@ pub fn default_candidates(task: Task, metric: Metric) -> Vec<Candidate> {
                 meta: Some(MetaModel::Logistic { c: 1.0 }),
                 transform: None,
                 holdout: 0.5,
-                seed: 0,
+                seed,
             }));
             v.push(Candidate::plain(S::Selection {
                 by: Some(metric),
@@ -202,7 +203,7 @@ pub fn default_candidates(task: Task, metric: Metric) -> Vec<Candidate> {
                 replacement: true,
                 bags: 0,
                 bag_fraction: 0.5,
-                seed: 0,
+                seed,
             }));
             v.push(Candidate::pruned(S::Mean));
             v.push(Candidate::pruned(S::Optimized {
@@ -330,7 +331,7 @@ pub fn search(
     let candidates = opts
         .candidates
         .clone()
-        .unwrap_or_else(|| default_candidates(task, metric));
+        .unwrap_or_else(|| default_candidates(task, metric, opts.seed));
     let total = preds.n_models() + candidates.len();
 
     // Single models: their predictions are already out of sample.
