@@ -356,9 +356,14 @@ pub fn search(
     let best_rows = preds.model(best_m);
 
     let mut skipped = Vec::new();
+    let train_rows = preds.n_samples() - preds.n_samples() / folds.len().max(1);
     for (c, cand) in candidates.iter().enumerate() {
         let name = cand.name(task);
         progress(preds.n_models() + c, total, &name);
+        if let Some(reason) = too_big(cand, preds, train_rows) {
+            skipped.push(Skipped { name, reason });
+            continue;
+        }
         let evaluated = cv::cross_val_predict(
             &cand.spec,
             &cand.options(metric, opts.seed),
@@ -453,6 +458,30 @@ pub fn search(
         recommendation,
         verdict,
         fitted: Some(fitted),
+    })
+}
+
+/// Why a candidate is not worth evaluating here, if it is not: a logistic
+/// meta-model with more parameters than training rows overfits (it loses to
+/// the plain models) and takes minutes per fold; `fit --method stacking`
+/// still runs it on request.
+fn too_big(cand: &Candidate, preds: &Predictions, train_rows: usize) -> Option<String> {
+    let meta = match &cand.spec {
+        FuserSpec::Stacking { meta, .. } | FuserSpec::Blending { meta, .. } => {
+            meta.unwrap_or_else(|| MetaModel::default_for(preds.task()))
+        }
+        _ => return None,
+    };
+    if !matches!(meta, MetaModel::Logistic { .. }) {
+        return None;
+    }
+    let params = crate::fusers::logistic_parameters(preds);
+    (params > train_rows).then(|| {
+        format!(
+            "a logistic meta-model on {} models × {} classes has {params} parameters for {train_rows} training rows per fold, so it would overfit; try stacking with --meta linear, or fit it yourself with `modelfuse fit --method stacking`",
+            preds.n_models(),
+            preds.n_outputs()
+        )
     })
 }
 

@@ -32,7 +32,9 @@ pub use mean::Mean;
 pub use median::Median;
 pub use rank::RankAverage;
 pub use selection::{Bagging, EnsembleSelection, Selection};
-pub use stacking::{FittedMeta, FittedStacking, MetaModel, Stacking, StackingFit, Transform};
+pub use stacking::{
+    FittedMeta, FittedStacking, MetaModel, Stacking, StackingFit, Transform, logistic_parameters,
+};
 pub use vote::{MajorityVote, TIE_MARGIN, TieBreak};
 pub use weighted::{ScoreWeighted, WeightedMean};
 

@@ -291,10 +291,7 @@ impl Stacking {
             )?))),
             (MetaModel::Logistic { c }, Targets::Classes(y)) => {
                 let (x, d) = features(preds, transform, None);
-                let model =
-                    LogisticRegression::new()
-                        .c(c)
-                        .fit(&x, d, y, preds.n_outputs(), None)?;
+                let model = meta_logistic(c).fit(&x, d, y, preds.n_outputs(), None)?;
                 Ok(StackingFit::Meta(FittedStacking::new(
                     FittedMeta::Logistic {
                         transform,
@@ -309,7 +306,7 @@ impl Stacking {
                     let y: Vec<usize> = (0..preds.n_samples())
                         .map(|i| matrix[i * n_labels + l] as usize)
                         .collect();
-                    models.push(LogisticRegression::new().c(c).fit(&x, d, &y, 2, None)?);
+                    models.push(meta_logistic(c).fit(&x, d, &y, 2, None)?);
                 }
                 Ok(StackingFit::Meta(FittedStacking::new(
                     FittedMeta::Logistic { transform, models },
@@ -397,6 +394,26 @@ impl Fitted for FittedStacking {
             ));
         }
         Ok(Predictions::fused(preds, FUSED, values))
+    }
+}
+
+/// The logistic meta-model: scikit-learn's objective, solved to the optimum
+/// (the solver's defaults) so that results match scikit-learn run to
+/// convergence.
+fn meta_logistic(c: f64) -> LogisticRegression {
+    LogisticRegression::new().c(c)
+}
+
+/// The number of parameters a logistic meta-model would fit on `preds`:
+/// (features + 1) per class row (one row for binary tasks, one model per
+/// label for multilabel).
+pub fn logistic_parameters(preds: &Predictions) -> usize {
+    let (m, k) = (preds.n_models(), preds.n_outputs());
+    match preds.task() {
+        Task::Binary => m + 1,
+        Task::Multiclass { .. } => (m * k + 1) * k,
+        Task::Multilabel { .. } => (m + 1) * k,
+        Task::Regression => m + 1,
     }
 }
 
