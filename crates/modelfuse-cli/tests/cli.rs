@@ -405,3 +405,72 @@ fn learned_methods_demand_labels() {
     );
     assert!(err.contains("stacking learns from labels"), "{err}");
 }
+
+/// `auto` on the bundled banking77 zoo: the report's structure, and every
+/// number it reports for models and the fused test predictions can be
+/// recomputed from the files (`evaluate` on the written fused.csv and on the
+/// models' own files).
+#[test]
+fn auto_on_banking77_reports_numbers_recomputable_from_the_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let b77 = repo().join("examples/banking77");
+    stdout_of(
+        modelfuse()
+            .arg("auto")
+            .arg(&b77)
+            .args(["--resamples", "200", "-o"])
+            .arg(&out),
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let r = &report["report"];
+    assert_eq!(r["metric"], "log_loss");
+    assert_eq!(r["n_samples"], 1540);
+    let best = r["best_model"].as_str().unwrap().to_string();
+    let board = r["leaderboard"].as_array().unwrap();
+    let models = board.iter().filter(|e| e["kind"] == "model").count();
+    assert!(models >= 8, "the zoo has at least 8 models");
+    let eval = |file: PathBuf, labels: &str| -> f64 {
+        let out = stdout_of(
+            modelfuse()
+                .arg("evaluate")
+                .arg(&file)
+                .arg("--labels")
+                .arg(b77.join(labels))
+                .arg("--json"),
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["log_loss"].as_f64().unwrap()
+    };
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(1.0);
+    // Every single model's score is its own file's log-loss.
+    for e in board.iter().filter(|e| e["kind"] == "model") {
+        let name = e["name"].as_str().unwrap();
+        let got = e["score"]["estimate"].as_f64().unwrap();
+        let want = eval(b77.join(format!("val/{name}.parquet")), "val.labels.csv");
+        assert!(close(got, want), "{name}: report {got}, file {want}");
+    }
+    // The fused test predictions and the best model on test.
+    let test = &report["test"];
+    let fused = test["fused"]["estimate"].as_f64().unwrap();
+    assert!(close(fused, eval(out.join("fused.csv"), "test.labels.csv")));
+    let best_test = test["best_model"]["estimate"].as_f64().unwrap();
+    assert!(close(
+        best_test,
+        eval(b77.join(format!("test/{best}.parquet")), "test.labels.csv")
+    ));
+    let gain = test["gain"]["gain"].as_f64().unwrap();
+    assert!(
+        close(gain, best_test - fused),
+        "gain {gain} vs {}",
+        best_test - fused
+    );
+    // The recommendation follows from the leaderboard.
+    let top = board.iter().find(|e| e["kind"] == "fuser").unwrap();
+    let confident = top["gain"]["low"].as_f64().unwrap() > 0.0;
+    assert_eq!(
+        r["recommendation"]["kind"],
+        if confident { "fuser" } else { "model" }
+    );
+}
