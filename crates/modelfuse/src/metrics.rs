@@ -426,12 +426,21 @@ pub fn mcc(y_true: &[usize], y_pred: &[usize]) -> f64 {
 /// ```
 pub fn log_loss(y_true: &[usize], proba: &[f32], n_classes: usize) -> f64 {
     assert_rows(y_true.len(), proba.len(), n_classes);
-    let sum: f64 = y_true
+    let p_true = y_true
         .iter()
         .zip(proba.chunks_exact(n_classes))
-        .map(|(&y, row)| -clip(row[class_index(y, n_classes)] as f64).ln())
-        .sum();
-    sum / y_true.len() as f64
+        .map(|(&y, row)| row[class_index(y, n_classes)]);
+    true_class_log_loss(p_true, y_true.len())
+}
+
+/// [`log_loss`] given only the probability each of the `n` samples gives its
+/// true class, which is all it reads. Ensemble selection scores its
+/// candidates through this directly, so that it need not build whole rows
+/// and still gets [`log_loss`]'s value bit for bit: the same clipping, the
+/// same sum in the same order.
+pub(crate) fn true_class_log_loss(p_true: impl Iterator<Item = f32>, n: usize) -> f64 {
+    let sum: f64 = p_true.map(|p| -clip(p as f64).ln()).sum();
+    sum / n as f64
 }
 
 /// The Brier score: the mean squared error of the probabilities

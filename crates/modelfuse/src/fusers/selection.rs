@@ -42,6 +42,15 @@
 //! `O(M · N · K)` once for sorted initialisation; memory is the `N × K` `f64`
 //! running sum plus one `f32` block per worker thread. Bagging multiplies the
 //! time by `bags · fraction`.
+//!
+//! Log-loss on a single-label task, the default, reads only the probability
+//! each sample gives its true class, so for it the candidates are built and
+//! scored on that column alone: `O(rounds · M · N)` after an `O(M · N)`
+//! gather, and an `N`-long running sum. The cells it computes are the very
+//! cells of the whole block, with the same operations in the same order, so
+//! the scores are bit for bit those of [`metrics::score_rows`] on the block
+//! (at 50 models × 100,000 samples × 10 classes this made selection five
+//! times faster; the logarithms are what is left).
 
 use rayon::prelude::*;
 
@@ -256,8 +265,10 @@ impl EnsembleSelection {
         if n_models == 0 {
             return Err(Error::shape("expected at least one model, found none"));
         }
+        let truth = true_class_column(preds, targets, metric)?;
+        let truth = truth.as_deref();
         let Some(bagging) = self.bagging else {
-            let run = self.run(preds, targets, metric, (0..n_models).collect())?;
+            let run = self.run(preds, targets, truth, metric, (0..n_models).collect())?;
             let weights = Weights::new(run.counts.iter().map(|&c| c as f64).collect())?;
             return Ok(Selection {
                 weights,
@@ -278,7 +289,7 @@ impl EnsembleSelection {
             rng.fork(bag as u64).shuffle(&mut pool);
             pool.truncate(bag_size);
             pool.sort_unstable();
-            let run = self.run(preds, targets, metric, pool)?;
+            let run = self.run(preds, targets, truth, metric, pool)?;
             let total: usize = run.counts.iter().sum();
             for (m, &c) in run.counts.iter().enumerate() {
                 weights[m] += c as f64 / total as f64;
@@ -294,11 +305,14 @@ impl EnsembleSelection {
         })
     }
 
-    /// One greedy selection over the models in `pool` (ascending indices).
+    /// One greedy selection over the models in `pool` (ascending indices);
+    /// `truth` is the [`true_class_column`] when the metric reads nothing
+    /// else.
     fn run(
         &self,
         preds: &Predictions,
         targets: &Targets,
+        truth: Option<&[f32]>,
         metric: Metric,
         pool: Vec<usize>,
     ) -> Result<Run> {
@@ -309,6 +323,10 @@ impl EnsembleSelection {
                 self.sorted_init
             )));
         }
+        let sum_len = match truth {
+            Some(_) => preds.n_samples(),
+            None => preds.n_samples() * preds.n_outputs(),
+        };
         let mut greedy = Greedy {
             preds,
             targets,
@@ -316,7 +334,8 @@ impl EnsembleSelection {
             with_replacement: self.with_replacement,
             pool,
             init: Vec::new(),
-            sum: vec![0.0; preds.n_samples() * preds.n_outputs()],
+            truth,
+            sum: vec![0.0; sum_len],
             added: 0,
             counts: vec![0; preds.n_models()],
             trajectory: Vec::with_capacity(self.rounds),
@@ -365,6 +384,38 @@ impl Fuser for EnsembleSelection {
     }
 }
 
+/// Every model's probability of each sample's true class, `n_models ×
+/// n_samples`, when `metric` is log-loss on a single-label task, the one case
+/// where the metric reads nothing else (see the module docs); `None`
+/// otherwise.
+///
+/// # Errors
+///
+/// Those of [`metrics::score`] for targets that do not fit the predictions,
+/// checked here because the column is gathered with the class indices.
+fn true_class_column(
+    preds: &Predictions,
+    targets: &Targets,
+    metric: Metric,
+) -> Result<Option<Vec<f32>>> {
+    let (Metric::LogLoss, Targets::Classes(y)) = (metric, targets) else {
+        return Ok(None);
+    };
+    if !preds.task().is_single_label() {
+        return Ok(None);
+    }
+    // The checks every candidate's `score_rows` would make: the number of
+    // targets, class indices in range, targets of the task's kind.
+    metrics::score(metric, preds, 0, targets)?;
+    let k = preds.n_outputs();
+    let mut column = Vec::with_capacity(preds.n_models() * y.len());
+    for m in 0..preds.n_models() {
+        let block = preds.model(m);
+        column.extend(y.iter().enumerate().map(|(i, &c)| block[i * k + c]));
+    }
+    Ok(Some(column))
+}
+
 /// The counts and trace of one selection.
 struct Run {
     counts: Vec<usize>,
@@ -382,7 +433,10 @@ struct Greedy<'a> {
     pool: Vec<usize>,
     /// Sorted initialisation's models still to add, best last.
     init: Vec<usize>,
-    /// The element-wise sum of the added models' predictions.
+    /// The [`true_class_column`], when candidates are scored on it alone.
+    truth: Option<&'a [f32]>,
+    /// The element-wise sum of the added models' predictions: of their
+    /// true-class column with `truth`, of their whole blocks without.
     sum: Vec<f64>,
     /// How many models were added (with repeats).
     added: usize,
@@ -390,19 +444,46 @@ struct Greedy<'a> {
     trajectory: Vec<(usize, f64)>,
 }
 
-impl Greedy<'_> {
-    /// The score of the ensemble with model `m` added, built in `buf`.
+impl<'a> Greedy<'a> {
+    /// Model `m`'s cells that [`sum`](Self::sum) adds up.
+    fn cells(&self, m: usize) -> &'a [f32] {
+        match self.truth {
+            Some(column) => &column[m * self.sum.len()..(m + 1) * self.sum.len()],
+            None => self.preds.model(m),
+        }
+    }
+
+    /// The length of a candidate's block buffer: none is needed with
+    /// `truth`.
+    fn buffer_len(&self) -> usize {
+        if self.truth.is_some() {
+            0
+        } else {
+            self.sum.len()
+        }
+    }
+
+    /// The score of the ensemble with model `m` added, built in `buf` (empty
+    /// and unused with `truth`).
     fn candidate(&self, m: usize, buf: &mut [f32]) -> Result<f64> {
         let scale = 1.0 / (self.added + 1) as f64;
-        for ((b, &s), &p) in buf.iter_mut().zip(&self.sum).zip(self.preds.model(m)) {
-            *b = ((s + f64::from(p)) * scale) as f32;
+        let fused = self
+            .sum
+            .iter()
+            .zip(self.cells(m))
+            .map(|(&s, &p)| ((s + f64::from(p)) * scale) as f32);
+        if self.truth.is_some() {
+            return Ok(metrics::true_class_log_loss(fused, self.sum.len()));
+        }
+        for (b, v) in buf.iter_mut().zip(fused) {
+            *b = v;
         }
         metrics::score_rows(self.metric, self.preds, buf, self.targets)
     }
 
     /// The score of adding each model of the pool, in pool order.
     fn candidate_scores(&self) -> Result<Vec<f64>> {
-        let len = self.sum.len();
+        let len = self.buffer_len();
         // One buffer per rayon job rather than per candidate: at 100,000
         // samples × 10 classes a block is 4 MB.
         let scores: Vec<Result<f64>> = self
@@ -414,7 +495,8 @@ impl Greedy<'_> {
     }
 
     fn add(&mut self, m: usize, score: f64) {
-        for (s, &p) in self.sum.iter_mut().zip(self.preds.model(m)) {
+        let cells = self.cells(m);
+        for (s, &p) in self.sum.iter_mut().zip(cells) {
             *s += f64::from(p);
         }
         self.added += 1;
@@ -430,7 +512,7 @@ impl Solver for Greedy<'_> {
     fn next_iter(&mut self) -> Result<Step> {
         let (m, score) = match self.init.pop() {
             Some(m) => {
-                let mut buf = vec![0f32; self.sum.len()];
+                let mut buf = vec![0f32; self.buffer_len()];
                 (m, self.candidate(m, &mut buf)?)
             }
             None => {
@@ -697,7 +779,64 @@ mod tests {
         assert_eq!(run(1), run(3));
     }
 
+    /// Replays a selection with every candidate's whole block scored by
+    /// `score_rows`, the definition in the module docs.
+    fn replay_whole_blocks(p: &Predictions, t: &Targets, metric: Metric, s: &Selection) {
+        let mut sum = vec![0f64; p.n_samples() * p.n_outputs()];
+        for (round, &(pick, score)) in s.trajectory.iter().enumerate() {
+            let scale = 1.0 / (round + 1) as f64;
+            let scores: Vec<f64> = (0..p.n_models())
+                .map(|m| {
+                    let block: Vec<f32> = sum
+                        .iter()
+                        .zip(p.model(m))
+                        .map(|(&s, &x)| ((s + f64::from(x)) * scale) as f32)
+                        .collect();
+                    metrics::score_rows(metric, p, &block, t).unwrap()
+                })
+                .collect();
+            let best = (0..scores.len())
+                .reduce(|a, b| if scores[b] < scores[a] { b } else { a })
+                .unwrap();
+            assert_eq!((pick, score.to_bits()), (best, scores[best].to_bits()));
+            for (s, &x) in sum.iter_mut().zip(p.model(pick)) {
+                *s += f64::from(x);
+            }
+        }
+    }
+
+    #[test]
+    fn log_loss_scored_on_the_true_class_column_equals_whole_blocks() {
+        let (p, t) = three();
+        let s = EnsembleSelection::new().rounds(6).select(&p, &t).unwrap();
+        replay_whole_blocks(&p, &t, Metric::LogLoss, &s);
+    }
+
     proptest! {
+        /// Log-loss takes the true-class column path, bit for bit the
+        /// scores of the whole blocks (multiclass here, binary above).
+        #[test]
+        fn log_loss_selection_matches_whole_block_scores(
+            raw in prop::collection::vec(0.0f32..1.0, 5 * 8 * 4),
+            y in prop::collection::vec(0usize..4, 8),
+        ) {
+            let blocks: Vec<Vec<f32>> = raw
+                .chunks(8 * 4)
+                .map(|b| {
+                    b.chunks(4)
+                        .flat_map(|r| {
+                            let s: f32 = r.iter().sum::<f32>() + 1e-3;
+                            r.iter().map(move |x| (x + 2.5e-4) / s).collect::<Vec<_>>()
+                        })
+                        .collect()
+                })
+                .collect();
+            let p = probs(&blocks, 4);
+            let t = Targets::Classes(y);
+            let s = EnsembleSelection::new().rounds(8).select(&p, &t).unwrap();
+            replay_whole_blocks(&p, &t, Metric::LogLoss, &s);
+        }
+
         #[test]
         fn selection_weights_are_counts_over_rounds(
             raw in prop::collection::vec(0.01f32..1.0, 4 * 6 * 3),

@@ -694,21 +694,28 @@ impl Shard {
 
 /// `w · xₜ` for each of the block's rows, with four lanes per row so the
 /// compiler can vectorise.
+///
+/// The lanes are updated as whole four-value arrays, each written as one
+/// expression: updated one index at a time, the same arithmetic compiled
+/// mostly to scalar instructions, and a full evaluation at 100,000 rows × 500
+/// features × 10 classes took 1.7 times as long. Each lane still adds its
+/// products in the same order, so the sums are the same to the bit.
 fn dot_block(w: &[f64], x: [&[f64]; BLOCK]) -> [f64; BLOCK] {
     let d = w.len();
     let x: [&[f64]; BLOCK] = std::array::from_fn(|t| &x[t][..d]);
     let mut acc = [[0.0; 4]; BLOCK];
     let body = d - d % 4;
-    let mut j = 0;
-    while j < body {
-        let wv = &w[j..j + 4];
+    for j in (0..body).step_by(4) {
+        let wv = four(&w[j..]);
         for t in 0..BLOCK {
-            let xv = &x[t][j..j + 4];
-            for l in 0..4 {
-                acc[t][l] += wv[l] * xv[l];
-            }
+            let (a, xv) = (acc[t], four(&x[t][j..]));
+            acc[t] = [
+                a[0] + wv[0] * xv[0],
+                a[1] + wv[1] * xv[1],
+                a[2] + wv[2] * xv[2],
+                a[3] + wv[3] * xv[3],
+            ];
         }
-        j += 4;
     }
     std::array::from_fn(|t| {
         let a = acc[t];
@@ -718,6 +725,11 @@ fn dot_block(w: &[f64], x: [&[f64]; BLOCK]) -> [f64; BLOCK] {
         }
         v
     })
+}
+
+/// The first four values of `s` (at least four long).
+fn four(s: &[f64]) -> [f64; 4] {
+    [s[0], s[1], s[2], s[3]]
 }
 
 /// `out += Σₜ gₜ xₜ` over the block's rows.
