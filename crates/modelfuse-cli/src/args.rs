@@ -89,7 +89,7 @@ pub struct FitArgs {
     pub labels: Option<PathBuf>,
     /// The fusion method: mean, geometric, weighted, score-weighted, vote,
     /// soft-vote, rank, median, optimized, stacking, blending, selection.
-    #[arg(long, value_parser = parse_method)]
+    #[arg(long, value_parser = parse::<Method>)]
     pub method: Method,
     #[command(flatten)]
     pub settings: MethodArgs,
@@ -113,7 +113,7 @@ pub struct MethodArgs {
     pub weights: Option<NamedWeights>,
     /// The metric to weight by (score-weighted), optimise (optimized) or
     /// select by (selection), e.g. accuracy, log_loss, f1_macro.
-    #[arg(long, value_parser = parse_metric, value_name = "METRIC")]
+    #[arg(long, value_parser = parse::<Metric>, value_name = "METRIC")]
     pub by: Option<Metric>,
     /// Exponent on the scores for score-weighted (default 1).
     #[arg(long)]
@@ -121,13 +121,13 @@ pub struct MethodArgs {
     /// How vote breaks ties: lowest (the first class, as scikit-learn), soft
     /// (highest mean probability), best-model (the class of the most accurate
     /// model on --labels).
-    #[arg(long, value_parser = parse_tie, value_name = "RULE")]
+    #[arg(long, value_parser = parse::<TieBreak>, value_name = "RULE")]
     pub tie: Option<TieBreak>,
     /// Optimise the weights of a weighted geometric mean (optimized).
     #[arg(long)]
     pub geometric: bool,
     /// The meta-model of stacking and blending: logistic, ridge, nnls, linear.
-    #[arg(long, value_parser = parse_meta, value_name = "MODEL")]
+    #[arg(long, value_parser = parse::<MetaModel>, value_name = "MODEL")]
     pub meta: Option<MetaModel>,
     /// Inverse regularisation C of the logistic meta-model (default 1).
     #[arg(long)]
@@ -136,7 +136,7 @@ pub struct MethodArgs {
     #[arg(long)]
     pub alpha: Option<f64>,
     /// What the meta-model sees: probabilities or logits.
-    #[arg(long, value_parser = parse_transform, value_name = "T")]
+    #[arg(long, value_parser = parse::<Transform>, value_name = "T")]
     pub transform: Option<Transform>,
     /// The fraction of rows blending fits its meta-model on (default 0.5).
     #[arg(long)]
@@ -186,7 +186,7 @@ impl MethodArgs {
 pub struct AroundArgs {
     /// Temperature scaling: none, models (each model before fusing), output
     /// (the fused output), both.
-    #[arg(long, value_parser = parse_calibrate, value_name = "WHAT", default_value = "none")]
+    #[arg(long, value_parser = parse::<Calibrate>, value_name = "WHAT", default_value = "none")]
     pub calibrate: Calibrate,
     /// Drop models that do not help (near-duplicates, and models whose
     /// removal improves the out-of-fold score), and say why.
@@ -226,7 +226,7 @@ pub struct AutoArgs {
     pub dataset: Option<PathBuf>,
     /// The metric to rank by (default: log_loss, accuracy when every model
     /// gives hard labels, rmse for regression).
-    #[arg(long, value_parser = parse_metric, value_name = "METRIC")]
+    #[arg(long, value_parser = parse::<Metric>, value_name = "METRIC")]
     pub metric: Option<Metric>,
     /// Outer cross-validation folds (default 5).
     #[arg(long, default_value_t = 5)]
@@ -281,27 +281,10 @@ pub struct EvaluateArgs {
     pub read: ReadArgs,
 }
 
-fn parse_method(s: &str) -> Result<Method, String> {
-    s.parse().map_err(|e: modelfuse::Error| e.to_string())
-}
-
-fn parse_tie(s: &str) -> Result<TieBreak, String> {
-    s.parse().map_err(|e: modelfuse::Error| e.to_string())
-}
-
-fn parse_meta(s: &str) -> Result<MetaModel, String> {
-    s.parse().map_err(|e: modelfuse::Error| e.to_string())
-}
-
-fn parse_transform(s: &str) -> Result<Transform, String> {
-    s.parse().map_err(|e: modelfuse::Error| e.to_string())
-}
-
-fn parse_calibrate(s: &str) -> Result<Calibrate, String> {
-    s.parse().map_err(|e: modelfuse::Error| e.to_string())
-}
-
-fn parse_metric(s: &str) -> Result<Metric, String> {
+/// Parses any library type named on the command line (methods, metrics,
+/// tie rules, meta-models, transforms, calibrations): the library owns the
+/// names and the message listing the valid ones.
+fn parse<T: std::str::FromStr<Err = modelfuse::Error>>(s: &str) -> Result<T, String> {
     s.parse().map_err(|e: modelfuse::Error| e.to_string())
 }
 
