@@ -31,6 +31,18 @@ pub enum Command {
     /// Search fusers and model subsets by nested cross-validation on a dataset
     /// folder, say honestly whether fusion helps, and fuse the test set.
     Auto(AutoArgs),
+    /// Named entity recognition: score taggers as seqeval does, fit and fuse
+    /// them (CoNLL files, or one column per system).
+    Ner {
+        #[command(subcommand)]
+        command: crate::commands::ner::NerCommand,
+    },
+    /// Extractive question answering: score answers as the official SQuAD
+    /// scripts do, fit and fuse systems' answers.
+    Qa {
+        #[command(subcommand)]
+        command: crate::commands::qa::QaCommand,
+    },
 }
 
 /// How prediction files are read; shared by every command.

@@ -19,6 +19,8 @@
 //!   [`Targets::align`](modelfuse::Targets::align).
 //! * [`write_predictions`]: a fused output → a file in the same layout as the
 //!   inputs, written atomically by [`write_atomic`].
+//! * [`read_text`]: a whole text file, plain or `.gz`, checked to be UTF-8
+//!   (the NLP commands' CoNLL, SQuAD and plain-text inputs).
 //! * [`Error`]: one opaque error with an [`ErrorKind`], the path, and the
 //!   line, row and column when known.
 //!
@@ -98,6 +100,7 @@ mod inputs;
 mod labels;
 mod npy;
 mod parquet;
+mod text;
 mod write;
 
 use std::path::Path;
@@ -109,6 +112,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use inputs::expand_inputs;
 pub use labels::read_labels;
 pub use parquet::ROW_GROUP_ROWS;
+pub use text::{MAX_TEXT_BYTES, read_text};
 pub use write::{MULTILABEL_THRESHOLD, write_predictions};
 
 /// Reads one model's predictions; the model is named after the file stem

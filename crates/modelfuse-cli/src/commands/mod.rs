@@ -4,7 +4,9 @@ mod auto;
 mod evaluate;
 mod fit;
 mod inspect;
+pub mod ner;
 mod predict;
+pub mod qa;
 
 use anyhow::Result;
 use modelfuse::metrics::{self, Metric};
@@ -19,6 +21,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Predict(a) => predict::run(a),
         Command::Evaluate(a) => evaluate::run(a),
         Command::Auto(a) => auto::run(a),
+        Command::Ner { command } => ner::run(command),
+        Command::Qa { command } => qa::run(command),
     }
 }
 

@@ -1,0 +1,2 @@
+//! Named entity recognition: read taggers' outputs, score them as seqeval
+//! does, and fuse them.

@@ -1,0 +1,2 @@
+//! Extractive question answering: read SQuAD files, score answers as the
+//! official SQuAD scripts do, and fuse systems' answers.
