@@ -301,7 +301,7 @@ fn parse<T: std::str::FromStr<Err = modelfuse::Error>>(s: &str) -> Result<T, Str
 }
 
 /// Parses `name=weight,name=weight`.
-fn parse_weights(s: &str) -> Result<NamedWeights, String> {
+pub(crate) fn parse_weights(s: &str) -> Result<NamedWeights, String> {
     let mut map = BTreeMap::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (name, w) = part

@@ -1,11 +1,531 @@
-//! `modelfuse qa …`: evaluate, fit and fuse extractive QA systems.
+//! `modelfuse qa …`: evaluate, fit and fuse extractive QA systems on SQuAD
+//! files.
 
-use anyhow::Result;
-use clap::Subcommand;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Subcommand};
+use modelfuse::verdict::BootstrapOptions;
+use modelfuse_nlp::qa::{
+    Abstain, CrossFit, Dataset, FittedQa, Objective, QaFuser, QaMethod, QaScores, ScriptVersion,
+    SystemAnswers, cross_fit, evaluate, halves,
+};
+use serde_json::{Value, json};
+
+use super::{json_number, print_json};
+use crate::WriteError;
+use crate::args::parse_weights;
+use crate::table::Table;
 
 #[derive(Debug, Subcommand)]
-pub enum QaCommand {}
+pub enum QaCommand {
+    /// Score prediction files (`{question id: answer}`) against a SQuAD
+    /// dataset, exactly as the official v1.1 / v2.0 script does.
+    Evaluate(EvaluateArgs),
+    /// Fit a QA fuser (weights, no-answer threshold) on labelled questions and
+    /// save it as JSON.
+    Fit(FitArgs),
+    /// Fuse systems' answers into one prediction file.
+    Fuse(FuseArgs),
+    /// Compare every fusion method with the best single system, fitting on
+    /// one half of the questions and scoring on the other.
+    Report(ReportArgs),
+}
+
+/// The systems' prediction files.
+#[derive(Debug, Args)]
+pub struct SystemsArgs {
+    /// Prediction files (`.json` or `.json.gz`: `{id: answer}` or n-best
+    /// lists), or folders of them; the system is named after the file.
+    #[arg(required = true, value_name = "PREDICTIONS")]
+    pub inputs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DatasetArgs {
+    /// The SQuAD dataset file with the gold answers (`.json` or `.json.gz`).
+    #[arg(long, value_name = "FILE")]
+    pub dataset: PathBuf,
+    /// Which official script's rules to follow; default: the dataset's
+    /// `version` field (2.x → 2.0, otherwise 1.1).
+    #[arg(long = "squad-version", value_parser = parse_nlp::<ScriptVersion>, value_name = "1.1|2.0")]
+    pub version: Option<ScriptVersion>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    #[command(flatten)]
+    pub systems: SystemsArgs,
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// Print JSON: `{"exact_match": …, "f1": …}` for one file (percentages),
+    /// keyed by system for several.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A fuser's settings, shared by `fit` and `fuse`.
+#[derive(Debug, Args)]
+pub struct MethodArgs {
+    /// How answers are combined: `vote` (weighted votes on normalised
+    /// answers) or `consensus` (highest expected F1 against the others).
+    #[arg(long, value_parser = parse_nlp::<QaMethod>, default_value = "vote")]
+    pub method: QaMethod,
+    /// Fixed weights, `name=weight,…` (others get 1).
+    #[arg(long, value_parser = parse_weights, value_name = "NAME=W,…")]
+    pub weights: Option<BTreeMap<String, f64>>,
+    /// Answer "" (no answer, SQuAD 2.0) when the winner's share of the
+    /// support is below this, in [0, 1]; `learn` fits it (`fit` only).
+    #[arg(long, value_name = "SHARE|learn")]
+    pub abstain: Option<String>,
+    /// Vote with each system's best answer only, not its whole n-best list.
+    #[arg(long)]
+    pub top_only: bool,
+}
+
+impl MethodArgs {
+    fn fuser(&self, learn_weights: bool, objective: Objective) -> Result<QaFuser> {
+        let abstain = match self.abstain.as_deref() {
+            None => Abstain::Never,
+            Some("learn") => Abstain::Learn,
+            Some(s) => {
+                let t: f64 = s.parse().map_err(|_| {
+                    anyhow!("--abstain: expected a share in [0, 1] or `learn`, found '{s}'")
+                })?;
+                Abstain::Below(t)
+            }
+        };
+        Ok(QaFuser {
+            method: self.method,
+            weights: self.weights.clone().unwrap_or_default(),
+            learn_weights,
+            abstain,
+            nbest: !self.top_only,
+            objective,
+        })
+    }
+}
+
+/// Which questions to fit on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Questions {
+    All,
+    FirstHalf,
+    SecondHalf,
+}
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    #[command(flatten)]
+    pub systems: SystemsArgs,
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    #[command(flatten)]
+    pub method: MethodArgs,
+    /// Learn the systems' weights (coordinate ascent over a grid).
+    #[arg(long)]
+    pub learn_weights: bool,
+    /// What learning maximises.
+    #[arg(long, value_parser = parse_nlp::<Objective>, default_value = "f1")]
+    pub objective: Objective,
+    /// Fit on all questions or on one seeded half (the other half stays
+    /// unseen, for `evaluate`).
+    #[arg(long, value_enum, default_value = "all")]
+    pub questions: Questions,
+    /// The seed of the halves.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Where to save the fitted fuser (JSON).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FuseArgs {
+    #[command(flatten)]
+    pub systems: SystemsArgs,
+    /// A fitted fuser from `modelfuse qa fit`; without it, the method and
+    /// weights given here.
+    #[arg(long, value_name = "FILE")]
+    pub fuser: Option<PathBuf>,
+    #[command(flatten)]
+    pub method: MethodArgs,
+    /// Where to write the fused predictions (`{id: answer}`, the official
+    /// format).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub systems: SystemsArgs,
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// The seed of the halves and of the bootstrap.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_nlp<T: std::str::FromStr<Err = modelfuse_nlp::Error>>(s: &str) -> Result<T, String> {
+    s.parse().map_err(|e: modelfuse_nlp::Error| e.to_string())
+}
 
 pub fn run(command: QaCommand) -> Result<()> {
-    match command {}
+    match command {
+        QaCommand::Evaluate(a) => run_evaluate(a),
+        QaCommand::Fit(a) => run_fit(a),
+        QaCommand::Fuse(a) => run_fuse(a),
+        QaCommand::Report(a) => run_report(a),
+    }
+}
+
+/// The system name of a prediction file: its name without `.gz` and
+/// `.json`.
+fn system_name(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    name.strip_suffix(".json").unwrap_or(name).to_string()
+}
+
+/// The prediction files named on the command line: files as given, folders
+/// expanded to their `.json` and `.json.gz` files in name order.
+fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
+                .with_context(|| format!("cannot read the folder {}", input.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    let n = p.to_string_lossy();
+                    p.is_file() && (n.ends_with(".json") || n.ends_with(".json.gz"))
+                })
+                .collect();
+            if found.is_empty() {
+                bail!(
+                    "{}: no .json or .json.gz prediction files in this folder",
+                    input.display()
+                );
+            }
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(input.clone());
+        }
+    }
+    Ok(files)
+}
+
+struct Loaded {
+    names: Vec<String>,
+    answers: Vec<SystemAnswers>,
+}
+
+impl Loaded {
+    fn pairs(&self) -> Vec<(&str, &SystemAnswers)> {
+        self.names
+            .iter()
+            .map(String::as_str)
+            .zip(&self.answers)
+            .collect()
+    }
+}
+
+fn load_systems(inputs: &[PathBuf]) -> Result<Loaded> {
+    let files = expand(inputs)?;
+    let mut names: Vec<String> = Vec::new();
+    let mut answers = Vec::new();
+    for file in &files {
+        let name = system_name(file);
+        if let Some(i) = names.iter().position(|n| *n == name) {
+            bail!(
+                "{} and {} would both be system '{name}'; rename one",
+                files[i].display(),
+                file.display()
+            );
+        }
+        let text = modelfuse_io::read_text(file)?;
+        let parsed = SystemAnswers::parse(&text, &file.display().to_string())?;
+        names.push(name);
+        answers.push(parsed);
+    }
+    Ok(Loaded { names, answers })
+}
+
+fn load_dataset(args: &DatasetArgs) -> Result<(Dataset, ScriptVersion)> {
+    let text = modelfuse_io::read_text(&args.dataset)?;
+    let dataset = Dataset::parse(&text, &args.dataset.display().to_string())?;
+    let version = args
+        .version
+        .unwrap_or_else(|| ScriptVersion::for_dataset(&dataset));
+    Ok((dataset, version))
+}
+
+fn scores_json(s: &QaScores) -> Value {
+    let mut v = json!({
+        "exact_match": json_number(s.exact_match),
+        "f1": json_number(s.f1),
+    });
+    // SQuAD 2.0's script also reports its total and the answerable and
+    // unanswerable parts; v1.1's prints exactly the two numbers above.
+    if s.version == ScriptVersion::V2_0 {
+        let obj = v.as_object_mut().expect("an object");
+        obj.insert("total".into(), json!(s.total));
+        for (prefix, part) in [("HasAns", &s.has_ans), ("NoAns", &s.no_ans)] {
+            if let Some(p) = part {
+                obj.insert(format!("{prefix}_exact"), json_number(p.exact_match));
+                obj.insert(format!("{prefix}_f1"), json_number(p.f1));
+                obj.insert(format!("{prefix}_total"), json!(p.total));
+            }
+        }
+    }
+    v
+}
+
+fn run_evaluate(args: EvaluateArgs) -> Result<()> {
+    let (dataset, version) = load_dataset(&args.dataset)?;
+    let systems = load_systems(&args.systems.inputs)?;
+    let mut all = Vec::new();
+    for (name, answers) in systems.pairs() {
+        let s = evaluate(&dataset, |id| answers.answer(id), answers.ids(), version)
+            .map_err(|e| anyhow!("{name}: {e}"))?;
+        if s.missing > 0 && version == ScriptVersion::V1_1 {
+            eprintln!(
+                "{name}: {} of {} questions have no prediction and score 0",
+                s.missing, s.total
+            );
+        }
+        if s.unknown > 0 {
+            eprintln!(
+                "{name}: ignored {} predictions for ids not in the dataset",
+                s.unknown
+            );
+        }
+        all.push((name, s));
+    }
+    if args.json {
+        if all.len() == 1 {
+            print_json(&scores_json(&all[0].1));
+        } else {
+            let map: serde_json::Map<String, Value> = all
+                .iter()
+                .map(|(n, s)| (n.to_string(), scores_json(s)))
+                .collect();
+            print_json(&Value::Object(map));
+        }
+        return Ok(());
+    }
+    let mut t = Table::new(["system", "exact_match", "f1", "questions", "missing"]);
+    for (name, s) in &all {
+        t.row(vec![
+            name.to_string(),
+            format!("{:.2}", s.exact_match),
+            format!("{:.2}", s.f1),
+            s.total.to_string(),
+            s.missing.to_string(),
+        ]);
+    }
+    println!(
+        "SQuAD v{} rules, {} questions",
+        version.name(),
+        dataset.questions().len()
+    );
+    print!("{}", t.render());
+    Ok(())
+}
+
+fn run_fit(args: FitArgs) -> Result<()> {
+    let (dataset, version) = load_dataset(&args.dataset)?;
+    let systems = load_systems(&args.systems.inputs)?;
+    let n = dataset.questions().len();
+    let subset = match args.questions {
+        Questions::All => dataset.clone(),
+        Questions::FirstHalf => dataset.subset(&halves(n, args.seed)),
+        Questions::SecondHalf => {
+            let keep: Vec<bool> = halves(n, args.seed).into_iter().map(|f| !f).collect();
+            dataset.subset(&keep)
+        }
+    };
+    let fuser = args.method.fuser(args.learn_weights, args.objective)?;
+    let fitted = fuser.fit(&systems.pairs(), &subset, version)?;
+    modelfuse_io::write_atomic(&args.output, |out| {
+        out.write_all(fitted.to_json().as_bytes())
+    })
+    .with_context(|| format!("writing the fuser to {}", args.output.display()))
+    .map_err(|e| anyhow::Error::new(WriteError(e)))?;
+    let fit = fitted.fit.as_ref().expect("fit records a summary");
+    if args.json {
+        print_json(&json!({
+            "method": fitted.method.name(),
+            "systems": fitted.systems,
+            "weights": fitted.weights,
+            "no_answer_threshold": fitted.no_answer_threshold,
+            "questions": fit.questions,
+            "exact_match": json_number(fit.exact_match),
+            "f1": json_number(fit.f1),
+            "output": args.output.display().to_string(),
+        }));
+        return Ok(());
+    }
+    let mut t = Table::new(["system", "weight"]);
+    for (s, w) in fitted.systems.iter().zip(&fitted.weights) {
+        t.row(vec![s.clone(), format!("{w}")]);
+    }
+    print!("{}", t.render());
+    if let Some(th) = fitted.no_answer_threshold {
+        println!("no-answer threshold: {th}");
+    }
+    println!(
+        "{} on {} questions (SQuAD v{} rules): exact match {:.2}, F1 {:.2}; saved to {}",
+        fitted.method.name(),
+        fit.questions,
+        version.name(),
+        fit.exact_match,
+        fit.f1,
+        args.output.display()
+    );
+    Ok(())
+}
+
+fn run_fuse(args: FuseArgs) -> Result<()> {
+    let systems = load_systems(&args.systems.inputs)?;
+    let fitted = match &args.fuser {
+        Some(path) => {
+            let text = modelfuse_io::read_text(path)?;
+            FittedQa::from_json(&text, &path.display().to_string())?
+        }
+        None => {
+            let names: Vec<&str> = systems.names.iter().map(String::as_str).collect();
+            args.method.fuser(false, Objective::F1)?.fixed(&names)?
+        }
+    };
+    let fused = fitted.fuse(&systems.pairs())?;
+    let answers: BTreeMap<&str, &str> = fused
+        .iter()
+        .map(|(id, a)| (id.as_str(), a.text.as_str()))
+        .collect();
+    let mut bytes = serde_json::to_vec_pretty(&answers)?;
+    bytes.push(b'\n');
+    modelfuse_io::write_atomic(&args.output, |out| out.write_all(&bytes))
+        .with_context(|| format!("writing the fused answers to {}", args.output.display()))
+        .map_err(|e| anyhow::Error::new(WriteError(e)))?;
+    let abstained = fused.values().filter(|a| a.text.is_empty()).count();
+    eprintln!(
+        "fused {} systems on {} questions with {} ({} without an answer) -> {}",
+        systems.names.len(),
+        fused.len(),
+        fitted.method.name(),
+        abstained,
+        args.output.display()
+    );
+    Ok(())
+}
+
+fn run_report(args: ReportArgs) -> Result<()> {
+    let (dataset, version) = load_dataset(&args.dataset)?;
+    let systems = load_systems(&args.systems.inputs)?;
+    let bootstrap = BootstrapOptions {
+        seed: args.seed,
+        ..BootstrapOptions::default()
+    };
+    let report = cross_fit(&dataset, &systems.pairs(), version, args.seed, &bootstrap)?;
+    if args.json {
+        print_json(&serde_json::to_value(&report)?);
+        return Ok(());
+    }
+    print_report(&report);
+    Ok(())
+}
+
+fn print_report(r: &CrossFit) {
+    println!(
+        "SQuAD v{} rules; questions split in two halves (seed {}): {} and {}; learned methods \
+         are fitted on one half and scored on the other",
+        r.version.name(),
+        r.seed,
+        r.half_sizes.0,
+        r.half_sizes.1
+    );
+    let mut t = Table::new([
+        "",
+        "EM",
+        "F1",
+        "EM 1st half",
+        "F1 1st half",
+        "EM 2nd half",
+        "F1 2nd half",
+    ]);
+    for row in &r.rows {
+        let mark = if row.name == r.best_system || row.name == r.best_fused {
+            " *"
+        } else {
+            ""
+        };
+        t.row(vec![
+            format!("{} ({}){mark}", row.name, row.kind),
+            format!("{:.2}", row.exact_match),
+            format!("{:.2}", row.f1),
+            format!("{:.2}", row.first_half.0),
+            format!("{:.2}", row.first_half.1),
+            format!("{:.2}", row.second_half.0),
+            format!("{:.2}", row.second_half.1),
+        ]);
+    }
+    print!("{}", t.render());
+    for g in &r.gains {
+        let c = &g.comparison;
+        println!(
+            "{} − {} ({}): {:+.2} points, 95% CI {:+.2} .. {:+.2}, p = {:.3}",
+            g.method, g.baseline, g.metric, c.gain, c.low, c.high, c.p_value
+        );
+    }
+    let f1 = &r.gains[0].comparison;
+    if f1.low > 0.0 {
+        println!(
+            "verdict: fusion ({}) beats {} on F1.",
+            r.best_fused, r.best_system
+        );
+    } else if f1.high < 0.0 {
+        println!(
+            "verdict: no fusion beats {}; use it alone (the best fusion, {}, is worse).",
+            r.best_system, r.best_fused
+        );
+    } else {
+        println!(
+            "verdict: no fusion beats {} with confidence; use it alone unless the gain above matters to you.",
+            r.best_system
+        );
+    }
+    for row in r.rows.iter().filter(|row| row.weights.is_some()) {
+        if row.name == r.best_fused {
+            let [a, b] = row.weights.as_ref().expect("filtered");
+            let show = |w: &[(String, f64)]| {
+                w.iter()
+                    .map(|(n, v)| format!("{n}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            println!(
+                "weights of {} fitted on the 1st half: {}",
+                row.name,
+                show(a)
+            );
+            println!(
+                "weights of {} fitted on the 2nd half: {}",
+                row.name,
+                show(b)
+            );
+        }
+    }
 }
