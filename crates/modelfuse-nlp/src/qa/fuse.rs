@@ -882,4 +882,79 @@ mod tests {
             assert_eq!(out["q2"].text, "");
         }
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Up to four systems answering up to six questions from a small
+        /// vocabulary, so answers collide often.
+        fn systems() -> impl Strategy<Value = Vec<Vec<Option<String>>>> {
+            let answer = prop_oneof![
+                Just(None),
+                Just(Some(String::new())),
+                "(the |a )?(red|blue|green)( car| house)?[.!]?".prop_map(Some),
+            ];
+            (1usize..5, 1usize..7).prop_flat_map(move |(s, q)| {
+                proptest::collection::vec(proptest::collection::vec(answer.clone(), q), s)
+            })
+        }
+
+        fn build(raw: &[Vec<Option<String>>]) -> Vec<(String, SystemAnswers)> {
+            raw.iter()
+                .enumerate()
+                .map(|(m, answers)| {
+                    let pairs = answers
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(q, a)| a.clone().map(|a| (format!("q{q}"), a)));
+                    (format!("s{m}"), SystemAnswers::from_answers(pairs))
+                })
+                .collect()
+        }
+
+        proptest! {
+            #[test]
+            fn fused_answers_are_proposed_answers(raw in systems(), consensus in any::<bool>(),
+                                                  weights in proptest::collection::vec(0.0f64..3.0, 4)) {
+                let built = build(&raw);
+                let pairs: Vec<(&str, &SystemAnswers)> = built.iter().map(|(n, a)| (n.as_str(), a)).collect();
+                let names: Vec<String> = built.iter().map(|b| b.0.clone()).collect();
+                let mut w: Vec<f64> = weights[..names.len()].to_vec();
+                w[0] += 0.1;
+                let method = if consensus { QaMethod::Consensus } else { QaMethod::Vote };
+                let f = FittedQa::new(method, names, Some(w.clone()), None, true).unwrap();
+                let out = f.fuse(&pairs).unwrap();
+                for (id, a) in &out {
+                    prop_assert!(pairs.iter().any(|(_, s)| s.answer(id) == Some(a.text.as_str())));
+                    prop_assert!((0.0..=1.0).contains(&a.share));
+                }
+                // Scaling every weight changes nothing.
+                let scaled = FittedQa { weights: w.iter().map(|x| x * 7.0).collect(), ..f.clone() };
+                let again = scaled.fuse(&pairs).unwrap();
+                prop_assert_eq!(
+                    out.iter().map(|(k, v)| (k, &v.text)).collect::<Vec<_>>(),
+                    again.iter().map(|(k, v)| (k, &v.text)).collect::<Vec<_>>()
+                );
+            }
+
+            #[test]
+            fn one_system_or_identical_systems_are_the_identity(raw in systems(), copies in 1usize..4) {
+                let one = build(&raw[..1]);
+                let pairs: Vec<(String, &SystemAnswers)> =
+                    (0..copies).map(|c| (format!("copy{c}"), &one[0].1)).collect();
+                let refs: Vec<(&str, &SystemAnswers)> = pairs.iter().map(|(n, a)| (n.as_str(), *a)).collect();
+                let names: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
+                for method in [QaMethod::Vote, QaMethod::Consensus] {
+                    let f = FittedQa::new(method, names.clone(), None, None, true).unwrap();
+                    let out = f.fuse(&refs).unwrap();
+                    prop_assert_eq!(out.len(), one[0].1.len());
+                    for (id, a) in &out {
+                        prop_assert_eq!(Some(a.text.as_str()), one[0].1.answer(id));
+                    }
+                }
+            }
+        }
+    }
 }
