@@ -47,6 +47,7 @@
 
 pub mod auto;
 pub mod calibrate;
+pub mod cascade;
 pub mod cv;
 pub mod diversity;
 mod error;
