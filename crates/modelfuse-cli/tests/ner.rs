@@ -46,7 +46,8 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 /// A small corpus: gold and three systems that each miss a different entity.
 fn small(dir: &Path) -> (PathBuf, Vec<PathBuf>) {
-    let gold = "John B-PER\nSmith I-PER\nvisits O\nParis B-LOC\n\nAcme B-ORG\nhires O\nAnn B-PER\n\n";
+    let gold =
+        "John B-PER\nSmith I-PER\nvisits O\nParis B-LOC\n\nAcme B-ORG\nhires O\nAnn B-PER\n\n";
     let a = "John B-PER\nSmith I-PER\nvisits O\nParis O\n\nAcme B-ORG\nhires O\nAnn B-PER\n";
     let b = "John B-PER\nSmith O\nvisits O\nParis B-LOC\n\nAcme B-ORG\nhires O\nAnn B-PER\n";
     let c = "John B-PER\nSmith I-PER\nvisits O\nParis B-LOC\n\nAcme O\nhires O\nAnn I-PER\n";
@@ -101,9 +102,16 @@ fn ner_evaluate_several_systems_and_modes() {
             .arg("--gold")
             .arg(wnut("gold.conll")),
     );
-    let micro = table.lines().find(|l| l.starts_with("arcada (micro)")).unwrap();
+    let micro = table
+        .lines()
+        .find(|l| l.starts_with("arcada (micro)"))
+        .unwrap();
     let cells: Vec<&str> = micro.split_whitespace().collect();
-    assert_eq!(cells[2..], ["47.40", "34.57", "39.98", "373", "787", "1079"], "{table}");
+    assert_eq!(
+        cells[2..],
+        ["47.40", "34.57", "39.98", "373", "787", "1079"],
+        "{table}"
+    );
     assert!(table.contains("  person"), "{table}");
 }
 
@@ -130,7 +138,13 @@ fn ner_misaligned_system_names_file_line_and_sentence() {
         "{err}"
     );
     let bad_tag = write(tmp.path(), "bad.conll", "John B-PER\nSmith PER\n");
-    let err = bad_input(modelfuse().args(["ner", "evaluate"]).arg(&bad_tag).arg("--gold").arg(&gold));
+    let err = bad_input(
+        modelfuse()
+            .args(["ner", "evaluate"])
+            .arg(&bad_tag)
+            .arg("--gold")
+            .arg(&gold),
+    );
     assert!(
         err.contains("bad.conll:2: expected a tag O, B-x, I-x, E-x or S-x, found 'PER'"),
         "{err}"

@@ -47,7 +47,11 @@ fn close(name: &str, what: &str, got: f64, want: &Value) {
 fn check(name: &str, got: Result<Evaluation, modelfuse_nlp::Error>, want: &Value) {
     if let Some(err) = want.get("error") {
         let e = got.expect_err(name);
-        assert_eq!(e.kind(), modelfuse_nlp::ErrorKind::InvalidValue, "{name}: {err}");
+        assert_eq!(
+            e.kind(),
+            modelfuse_nlp::ErrorKind::InvalidValue,
+            "{name}: {err}"
+        );
         return;
     }
     let got = got.unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -56,7 +60,10 @@ fn check(name: &str, got: Result<Evaluation, modelfuse_nlp::Error>, want: &Value
     close(name, "f1", got.overall.f1, &want["f1"]);
     let per_type = want["per_type"].as_object().unwrap();
     assert_eq!(
-        got.per_type.iter().map(|t| t.0.as_str()).collect::<Vec<_>>(),
+        got.per_type
+            .iter()
+            .map(|t| t.0.as_str())
+            .collect::<Vec<_>>(),
         per_type.keys().map(String::as_str).collect::<Vec<_>>(),
         "{name}: types"
     );
@@ -65,7 +72,11 @@ fn check(name: &str, got: Result<Evaluation, modelfuse_nlp::Error>, want: &Value
         close(name, kind, scores.precision, &w[0]);
         close(name, kind, scores.recall, &w[1]);
         close(name, kind, scores.f1, &w[2]);
-        assert_eq!(counts.gold as u64, w[3].as_u64().unwrap(), "{name}: {kind} support");
+        assert_eq!(
+            counts.gold as u64,
+            w[3].as_u64().unwrap(),
+            "{name}: {kind} support"
+        );
     }
 }
 
@@ -83,8 +94,16 @@ fn metrics_equal_seqeval_in_both_modes() {
             ),
             None => (tags_of(&case["gold"]), tags_of(&case["pred"])),
         };
-        check(name, ner::evaluate(&gold, &pred, Mode::Conlleval), &case["conlleval"]);
-        check(name, ner::evaluate(&gold, &pred, Mode::Strict), &case["strict"]);
+        check(
+            name,
+            ner::evaluate(&gold, &pred, Mode::Conlleval),
+            &case["conlleval"],
+        );
+        check(
+            name,
+            ner::evaluate(&gold, &pred, Mode::Strict),
+            &case["strict"],
+        );
     }
 }
 
@@ -98,7 +117,12 @@ fn wnut_systems() -> Systems {
         inputs.push((name.clone(), parse_conll(&text, &name).unwrap().tags()));
     }
     let gold = read("examples/wnut17/gold.conll");
-    let types = gold.tags().into_iter().flatten().filter(|t| !t.is_outside()).map(|t| t.kind().to_string());
+    let types = gold
+        .tags()
+        .into_iter()
+        .flatten()
+        .filter(|t| !t.is_outside())
+        .map(|t| t.kind().to_string());
     Systems::from_tags(inputs, types).unwrap()
 }
 
@@ -107,11 +131,22 @@ fn committed_fused_outputs_are_reproduced() {
     let systems = wnut_systems();
     let dir = "crates/modelfuse-nlp/tests/golden/ner_fused";
     for method in NerMethod::ALL {
-        let fused = NerFuser::new(method).fit(&systems, None, &[]).unwrap().predict(&systems).unwrap();
-        assert_eq!(fused, read(&format!("{dir}/{}.conll", method.name())).tags(), "{method:?}");
+        let fused = NerFuser::new(method)
+            .fit(&systems, None, &[])
+            .unwrap()
+            .predict(&systems)
+            .unwrap();
+        assert_eq!(
+            fused,
+            read(&format!("{dir}/{}.conll", method.name())).tags(),
+            "{method:?}"
+        );
     }
     let text = std::fs::read_to_string(repo().join(dir).join("span-vote-learned.json")).unwrap();
     let fitted = FittedNer::from_json(&text).unwrap();
     let fused = fitted.predict(&systems).unwrap();
-    assert_eq!(fused, read(&format!("{dir}/span-vote-learned.conll")).tags());
+    assert_eq!(
+        fused,
+        read(&format!("{dir}/span-vote-learned.conll")).tags()
+    );
 }

@@ -166,7 +166,12 @@ pub struct FuseArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// A fitted fuser saved by `ner fit`.
-    #[arg(long, value_name = "FILE", conflicts_with = "method", required_unless_present = "method")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "method",
+        required_unless_present = "method"
+    )]
     pub fuser: Option<PathBuf>,
     /// Fuse with a method's default (unlearned) settings instead.
     #[arg(long, value_parser = parse_method)]
@@ -221,10 +226,9 @@ struct Loaded {
 
 impl Loaded {
     fn gold(&self) -> Result<Vec<Vec<Tag>>> {
-        self.gold
-            .as_ref()
-            .map(Tagged::tags)
-            .ok_or_else(|| anyhow!("expected gold tags (--gold, or a column file's gold column), found none"))
+        self.gold.as_ref().map(Tagged::tags).ok_or_else(|| {
+            anyhow!("expected gold tags (--gold, or a column file's gold column), found none")
+        })
     }
 }
 
@@ -236,11 +240,19 @@ fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
             let mut found: Vec<PathBuf> = std::fs::read_dir(p)
                 .with_context(|| format!("listing {}", p.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.is_file() && !f.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+                .filter(|f| {
+                    f.is_file()
+                        && !f
+                            .file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
                 .collect();
             found.sort();
             if found.is_empty() {
-                bail!("{}: expected system files in this folder, found none", p.display());
+                bail!(
+                    "{}: expected system files in this folder, found none",
+                    p.display()
+                );
             }
             files.extend(found);
         } else {
@@ -252,7 +264,9 @@ fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
 
 /// The file's name without `.gz` and the extension, and the extension.
 fn stem_and_ext(path: &Path) -> (String, String) {
-    let name = path.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    let name = path
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
     let name = name.strip_suffix(".gz").unwrap_or(&name).to_string();
     match name.rsplit_once('.') {
         Some((stem, ext)) if !stem.is_empty() => (stem.to_string(), ext.to_ascii_lowercase()),
@@ -266,7 +280,10 @@ fn nlp(e: modelfuse_nlp::Error) -> anyhow::Error {
 
 fn load(args: &InputArgs, gold_path: Option<&Path>) -> Result<Loaded> {
     let mut gold = match gold_path {
-        Some(p) => Some(ner::parse_conll(&modelfuse_io::read_text(p)?, &p.display().to_string()).map_err(nlp)?),
+        Some(p) => Some(
+            ner::parse_conll(&modelfuse_io::read_text(p)?, &p.display().to_string())
+                .map_err(nlp)?,
+        ),
         None => None,
     };
     let mut tagged: Vec<(String, Tagged)> = Vec::new();
@@ -286,19 +303,28 @@ fn load(args: &InputArgs, gold_path: Option<&Path>) -> Result<Loaded> {
                     tagged.push((name, s));
                 }
             }
-            "jsonl" => probs.push((stem, source.clone(), ner::parse_probs_jsonl(&text, &source).map_err(nlp)?)),
+            "jsonl" => probs.push((
+                stem,
+                source.clone(),
+                ner::parse_probs_jsonl(&text, &source).map_err(nlp)?,
+            )),
             _ => tagged.push((stem, ner::parse_conll(&text, &source).map_err(nlp)?)),
         }
     }
     let mut seen = BTreeMap::new();
     for (name, t) in &tagged {
         if let Some(before) = seen.insert(name.clone(), t.source.clone()) {
-            bail!("expected one input per system name, found two for '{name}': {before} and {}", t.source);
+            bail!(
+                "expected one input per system name, found two for '{name}': {before} and {}",
+                t.source
+            );
         }
     }
     for (name, source, _) in &probs {
         if let Some(before) = seen.insert(name.clone(), source.clone()) {
-            bail!("expected one input per system name, found two for '{name}': {before} and {source}");
+            bail!(
+                "expected one input per system name, found two for '{name}': {before} and {source}"
+            );
         }
     }
     let reference = gold.as_ref().or(tagged.first().map(|(_, t)| t)).ok_or_else(|| {
@@ -307,7 +333,11 @@ fn load(args: &InputArgs, gold_path: Option<&Path>) -> Result<Loaded> {
     for (_, t) in &tagged {
         ner::check_aligned(reference, t).map_err(nlp)?;
     }
-    let tokens: Vec<Vec<String>> = reference.sentences.iter().map(|s| s.tokens.clone()).collect();
+    let tokens: Vec<Vec<String>> = reference
+        .sentences
+        .iter()
+        .map(|s| s.tokens.clone())
+        .collect();
     let how = match args.align {
         Align::First => Alignment::FirstSubtoken,
         Align::Mean => Alignment::Mean,
@@ -317,7 +347,10 @@ fn load(args: &InputArgs, gold_path: Option<&Path>) -> Result<Loaded> {
         .map(|(n, t)| (n, SystemInput::Tags(t.tags())))
         .collect();
     for (name, source, sents) in probs {
-        inputs.push((name, ner::align_corpus(&sents, &tokens, how, &source).map_err(nlp)?));
+        inputs.push((
+            name,
+            ner::align_corpus(&sents, &tokens, how, &source).map_err(nlp)?,
+        ));
     }
     let extra: Vec<String> = gold
         .iter()
@@ -326,14 +359,22 @@ fn load(args: &InputArgs, gold_path: Option<&Path>) -> Result<Loaded> {
         .map(|t| t.kind().to_string())
         .collect();
     let systems = Systems::new(inputs, extra).map_err(nlp)?;
-    Ok(Loaded { gold, systems, tokens })
+    Ok(Loaded {
+        gold,
+        systems,
+        tokens,
+    })
 }
 
 /// Each system's tags (probability systems: their most probable labels).
 fn system_tags(loaded: &Loaded) -> Vec<Vec<Vec<Tag>>> {
     let sys = &loaded.systems;
     (0..sys.names().len())
-        .map(|s| (0..sys.n_sentences()).map(|i| sys.tags_of(sys.hard(s, i))).collect())
+        .map(|s| {
+            (0..sys.n_sentences())
+                .map(|i| sys.tags_of(sys.hard(s, i)))
+                .collect()
+        })
         .collect()
 }
 
@@ -363,16 +404,32 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
         if evals.len() == 1 {
             print_json(&prf_json(&evals[0].overall));
         } else {
-            let map: Map<String, Value> = names.iter().cloned().zip(evals.iter().map(|e| prf_json(&e.overall))).collect();
+            let map: Map<String, Value> = names
+                .iter()
+                .cloned()
+                .zip(evals.iter().map(|e| prf_json(&e.overall)))
+                .collect();
             print_json(&Value::Object(map));
         }
         return Ok(());
     }
-    let mut t = Table::new(["system / type", "precision", "recall", "f1", "correct", "predicted", "gold"]);
+    let mut t = Table::new([
+        "system / type",
+        "precision",
+        "recall",
+        "f1",
+        "correct",
+        "predicted",
+        "gold",
+    ]);
     for (name, e) in names.iter().zip(&evals) {
         let row = |label: &str, s: &ner::Scores, c: &Counts, first: bool| {
             vec![
-                if first { label.to_string() } else { format!("  {label}") },
+                if first {
+                    label.to_string()
+                } else {
+                    format!("  {label}")
+                },
                 pct(s.precision),
                 pct(s.recall),
                 pct(s.f1),
@@ -420,9 +477,16 @@ fn fit(args: FitArgs) -> Result<()> {
     let mode = Mode::from(args.mode);
     let fuser = args.settings.fuser(args.method, mode);
     let sentences = select_sentences(loaded.systems.n_sentences(), args.sentences, args.seed);
-    let fitted = fuser.fit(&loaded.systems, Some(&gold), &sentences).map_err(nlp)?;
+    let fitted = fuser
+        .fit(&loaded.systems, Some(&gold), &sentences)
+        .map_err(nlp)?;
     write_text(&args.output, &fitted.to_json(), "the fitted fuser")?;
-    let weights: Vec<String> = fitted.state.weights.iter().map(|(n, w)| format!("{n}={w}")).collect();
+    let weights: Vec<String> = fitted
+        .state
+        .weights
+        .iter()
+        .map(|(n, w)| format!("{n}={w}"))
+        .collect();
     eprintln!(
         "fitted {} on {} sentences: weights {}{}; F1 on those sentences {} -> {}",
         fuser.describe(),
@@ -449,7 +513,9 @@ fn fuse(args: FuseArgs) -> Result<()> {
         }
         (None, Some(method)) => {
             if args.settings.learn_weights {
-                bail!("expected no --learn-weights with `ner fuse` (it has no gold); learn with `ner fit`");
+                bail!(
+                    "expected no --learn-weights with `ner fuse` (it has no gold); learn with `ner fit`"
+                );
             }
             args.settings
                 .fuser(method, Mode::Conlleval)
@@ -458,11 +524,17 @@ fn fuse(args: FuseArgs) -> Result<()> {
         }
         (None, None) => bail!("expected --fuser or --method, found neither"),
     };
-    let tags = fitted.predict(&loaded.systems).map_err(|e| match &args.fuser {
-        Some(p) => anyhow!("{}: {e}", p.display()),
-        None => nlp(e),
-    })?;
-    write_text(&args.output, &ner::write_conll(&loaded.tokens, &tags), "the fused tags")?;
+    let tags = fitted
+        .predict(&loaded.systems)
+        .map_err(|e| match &args.fuser {
+            Some(p) => anyhow!("{}: {e}", p.display()),
+            None => nlp(e),
+        })?;
+    write_text(
+        &args.output,
+        &ner::write_conll(&loaded.tokens, &tags),
+        "the fused tags",
+    )?;
     eprintln!(
         "fused {} systems on {} sentences with {} -> {}",
         loaded.systems.names().len(),
@@ -508,7 +580,11 @@ fn report(args: ReportArgs) -> Result<()> {
     let singles: Vec<Vec<Counts>> = system_tags(&loaded)
         .iter()
         .zip(&names)
-        .map(|(t, name)| ner::corpus_counts(&gold, t, mode).map(|c| micro(&c)).map_err(|e| anyhow!("{name}: {e}")))
+        .map(|(t, name)| {
+            ner::corpus_counts(&gold, t, mode)
+                .map(|c| micro(&c))
+                .map_err(|e| anyhow!("{name}: {e}"))
+        })
         .collect::<Result<_>>()?;
     let fusers = report_fusers(mode);
     let mut directions = Vec::new();
@@ -522,17 +598,31 @@ fn report(args: ReportArgs) -> Result<()> {
         names.len(),
         args.seed
     ));
-    for (fit_name, fit_half, score_name, score_half) in [("A", &half_a, "B", &half_b), ("B", &half_b, "A", &half_a)] {
+    for (fit_name, fit_half, score_name, score_half) in
+        [("A", &half_a, "B", &half_b), ("B", &half_b, "A", &half_a)]
+    {
         let f1 = |c: &[Counts], half: &[usize]| ner::f1_over(c, half.iter().copied());
         let mut rows: Vec<(String, bool, f64, f64, Vec<Counts>)> = Vec::new();
         for f in &fusers {
             let fitted = f.fit(sys, Some(&gold), fit_half).map_err(nlp)?;
             let tags = fitted.predict(sys).map_err(nlp)?;
             let counts = micro(&ner::corpus_counts(&gold, &tags, mode).map_err(nlp)?);
-            rows.push((f.describe(), true, f1(&counts, fit_half), f1(&counts, score_half), counts));
+            rows.push((
+                f.describe(),
+                true,
+                f1(&counts, fit_half),
+                f1(&counts, score_half),
+                counts,
+            ));
         }
         for (name, c) in names.iter().zip(&singles) {
-            rows.push((name.clone(), false, f1(c, fit_half), f1(c, score_half), c.clone()));
+            rows.push((
+                name.clone(),
+                false,
+                f1(c, fit_half),
+                f1(c, score_half),
+                c.clone(),
+            ));
         }
         // Chosen on the fitting half only: the held-out half plays no part.
         let pick = |fused: bool| {
@@ -547,8 +637,14 @@ fn report(args: ReportArgs) -> Result<()> {
         };
         let (bf, bs) = (pick(true), pick(false));
         let sub = |c: &[Counts]| score_half.iter().map(|&i| c[i]).collect::<Vec<_>>();
-        let gain = ner::paired_bootstrap(&sub(&rows[bf].4), &sub(&rows[bs].4), args.resamples, 0.95, args.seed)
-            .map_err(nlp)?;
+        let gain = ner::paired_bootstrap(
+            &sub(&rows[bf].4),
+            &sub(&rows[bs].4),
+            args.resamples,
+            0.95,
+            args.seed,
+        )
+        .map_err(nlp)?;
         text.push_str(&format!(
             "\nfit on half {fit_name} ({} sentences), scored on half {score_name} ({} sentences)\n\n",
             fit_half.len(),
@@ -570,7 +666,11 @@ fn report(args: ReportArgs) -> Result<()> {
             } else {
                 ""
             };
-            let label = if r.1 { r.0.clone() } else { format!("{} (system)", r.0) };
+            let label = if r.1 {
+                r.0.clone()
+            } else {
+                format!("{} (system)", r.0)
+            };
             t.row(vec![format!("{label}{mark}"), pct(r.2), pct(r.3)]);
         }
         text.push_str(&t.render());

@@ -46,11 +46,13 @@ pub const MAX_ROUNDS: usize = 5;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NerMethod {
-    /// Token-level weighted vote, then IOB2 repair ([`token_vote`](self)).
+    /// Token-level weighted vote, then IOB2 repair ([`token_vote`]).
     TokenVote,
-    /// BIO-constrained Viterbi decoding over averaged probabilities.
+    /// BIO-constrained Viterbi decoding over averaged probabilities
+    /// ([`viterbi`]).
     Viterbi,
-    /// Entity-level weighted vote with a support threshold.
+    /// Entity-level weighted vote with a support threshold
+    /// ([`span_vote`]).
     SpanVote,
 }
 
@@ -172,12 +174,15 @@ impl NerFuser {
                 self.method.name()
             ));
         }
-        if let Some(w) = &self.weights {
-            if let Some((n, v)) = w.iter().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
-                return param(format!(
-                    "expected a non-negative weight for '{n}', found {v}"
-                ));
-            }
+        if let Some((n, v)) = self
+            .weights
+            .iter()
+            .flatten()
+            .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
+        {
+            return param(format!(
+                "expected a non-negative weight for '{n}', found {v}"
+            ));
         }
         Ok(())
     }
@@ -280,11 +285,11 @@ impl NerFuser {
             }
             let objective = Objective::new(systems, gold, sentences, self.mode)?;
             fit_f1 = Some(self.ascend(systems, &objective, &mut params));
-        } else if let Some(gold) = gold {
-            if !sentences.is_empty() {
-                let objective = Objective::new(systems, gold, sentences, self.mode)?;
-                fit_f1 = Some(objective.f1(systems, self.method, &params));
-            }
+        } else if let Some(gold) = gold
+            && !sentences.is_empty()
+        {
+            let objective = Objective::new(systems, gold, sentences, self.mode)?;
+            fit_f1 = Some(objective.f1(systems, self.method, &params));
         }
         let weights = names
             .iter()
@@ -365,12 +370,12 @@ impl NerFuser {
                         round_best = Some((f1, trial));
                     }
                 }
-                if let Some((f1, trial)) = round_best {
-                    if f1 > best + 1e-12 {
-                        best = f1;
-                        *params = trial;
-                        changed = true;
-                    }
+                if let Some((f1, trial)) = round_best
+                    && f1 > best + 1e-12
+                {
+                    best = f1;
+                    *params = trial;
+                    changed = true;
                 }
             }
             if !changed {

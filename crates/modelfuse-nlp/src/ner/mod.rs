@@ -51,16 +51,16 @@
 //! # Ok::<(), modelfuse_nlp::Error>(())
 //! ```
 
-mod compare;
-mod conll;
-mod fuser;
-mod metrics;
-mod probs;
-mod span_vote;
-mod systems;
-mod tag;
-mod token_vote;
-mod viterbi;
+pub mod compare;
+pub mod conll;
+pub mod fuser;
+pub mod metrics;
+pub mod probs;
+pub mod span_vote;
+pub mod systems;
+pub mod tag;
+pub mod token_vote;
+pub mod viterbi;
 
 pub use compare::{Gain, f1_over, halves, paired_bootstrap};
 pub use conll::{Sentence, Tagged, check_aligned, parse_columns, parse_conll};

@@ -103,14 +103,14 @@ pub fn parse_probs_jsonl(text: &str, source: &str) -> Result<Vec<SubwordSentence
                 "expected offsets with start <= end, found [{a}, {b}]"
             )));
         }
-        if let Some(first) = out.first() {
-            if first.tags != s.tags {
-                return Err(fmt(format!(
-                    "expected the tags of the first line [{}], found [{}]",
-                    first.tags.join(", "),
-                    s.tags.join(", ")
-                )));
-            }
+        if let Some(first) = out.first()
+            && first.tags != s.tags
+        {
+            return Err(fmt(format!(
+                "expected the tags of the first line [{}], found [{}]",
+                first.tags.join(", "),
+                s.tags.join(", ")
+            )));
         }
         out.push(s);
     }
