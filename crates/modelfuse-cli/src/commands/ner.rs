@@ -447,9 +447,12 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
         Mode::Conlleval => "seqeval default (conlleval) mode",
         Mode::Strict => "seqeval strict IOB2 mode",
     };
+    let systems = match names.len() {
+        1 => "1 system".to_string(),
+        k => format!("{k} systems"),
+    };
     println!(
-        "{} systems, {} sentences; entity-level scores in percent, {what}\n",
-        names.len(),
+        "{systems}, {} sentences; entity-level scores in percent, {what}\n",
         gold.len()
     );
     print!("{}", t.render());
@@ -481,12 +484,21 @@ fn fit(args: FitArgs) -> Result<()> {
         .fit(&loaded.systems, Some(&gold), &sentences)
         .map_err(nlp)?;
     write_text(&args.output, &fitted.to_json(), "the fitted fuser")?;
-    let weights: Vec<String> = fitted
-        .state
-        .weights
-        .iter()
-        .map(|(n, w)| format!("{n}={w}"))
-        .collect();
+    let weights: Vec<String> = match &fitted.state.type_weights {
+        Some(per) => per
+            .iter()
+            .map(|(n, m)| {
+                let ws: Vec<String> = m.iter().map(|(k, w)| format!("{k}:{w}")).collect();
+                format!("{n}=[{}]", ws.join(" "))
+            })
+            .collect(),
+        None => fitted
+            .state
+            .weights
+            .iter()
+            .map(|(n, w)| format!("{n}={w}"))
+            .collect(),
+    };
     eprintln!(
         "fitted {} on {} sentences: weights {}{}; F1 on those sentences {} -> {}",
         fuser.describe(),
@@ -674,8 +686,15 @@ fn report(args: ReportArgs) -> Result<()> {
             t.row(vec![format!("{label}{mark}"), pct(r.2), pct(r.3)]);
         }
         text.push_str(&t.render());
+        let verdict = if gain.low > 0.0 {
+            "fusion helps"
+        } else if gain.high < 0.0 {
+            "fusion hurts"
+        } else {
+            "no clear difference"
+        };
         text.push_str(&format!(
-            "\ngain of {} over {} on half {score_name}: {:+.2} F1 points (95% CI {:+.2} to {:+.2}, p = {:.3}, {} paired bootstrap resamples of sentences)\n",
+            "\n{verdict}: gain of {} over {} on half {score_name}: {:+.2} F1 points (95% CI {:+.2} to {:+.2}, p = {:.3}, {} paired bootstrap resamples of sentences)\n",
             rows[bf].0,
             rows[bs].0,
             100.0 * gain.gain,
@@ -697,6 +716,7 @@ fn report(args: ReportArgs) -> Result<()> {
             })).collect::<Vec<_>>(),
             "best_fuser": rows[bf].0,
             "best_system": rows[bs].0,
+            "verdict": verdict,
             "gain": {
                 "f1_points": json_number(100.0 * gain.gain),
                 "low": json_number(100.0 * gain.low),
