@@ -211,6 +211,17 @@ fn ner_fit_fuse_evaluate_round_trip() {
         .arg(tmp.path().join("v.conll"))
         .assert()
         .success();
+    // Given weights: "a" alone outweighs the others, so its miss of Paris wins.
+    let weighted = tmp.path().join("w.conll");
+    modelfuse()
+        .args(["ner", "fuse"])
+        .args(&systems)
+        .args(["--method", "token-vote", "--weights", "a=3", "-o"])
+        .arg(&weighted)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&weighted).unwrap();
+    assert!(text.contains("Paris\tO\n"), "{text}");
     // A fitted fuser refuses other systems, and writes nothing.
     let out = tmp.path().join("none.conll");
     let err = bad_input(

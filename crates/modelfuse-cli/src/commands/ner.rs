@@ -117,6 +117,10 @@ pub struct MethodArgs {
     /// viterbi: added to each probability before the log (default 0.001).
     #[arg(long)]
     pub smoothing: Option<f64>,
+    /// Per-system weights, `name=weight,…` (others weigh 1); the start of
+    /// learning with --learn-weights.
+    #[arg(long, value_parser = parse_weights, value_name = "NAME=W,…")]
+    pub weights: Option<BTreeMap<String, f64>>,
 }
 
 impl MethodArgs {
@@ -131,6 +135,7 @@ impl MethodArgs {
         if let Some(s) = self.smoothing {
             f.smoothing = s;
         }
+        f.weights.clone_from(&self.weights);
         f
     }
 }
@@ -201,6 +206,27 @@ pub struct ReportArgs {
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Parses `name=weight,name=weight`.
+fn parse_weights(s: &str) -> Result<BTreeMap<String, f64>, String> {
+    let mut map = BTreeMap::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, w) = part
+            .split_once('=')
+            .ok_or_else(|| format!("expected name=weight, found '{part}'"))?;
+        let w: f64 = w
+            .trim()
+            .parse()
+            .map_err(|_| format!("expected a number as the weight of '{name}', found '{w}'"))?;
+        if map.insert(name.trim().to_string(), w).is_some() {
+            return Err(format!("the system '{name}' has two weights"));
+        }
+    }
+    if map.is_empty() {
+        return Err("expected at least one name=weight, found none".into());
+    }
+    Ok(map)
 }
 
 fn parse_method(s: &str) -> Result<NerMethod, String> {
@@ -299,7 +325,11 @@ fn load(args: &InputArgs, gold_path: Option<&Path>) -> Result<Loaded> {
                     gold = Some(g);
                 }
                 for s in systems {
-                    let name = s.source.rsplit(':').next().unwrap_or_default().to_string();
+                    let name = s
+                        .source
+                        .strip_prefix(&format!("{source}:"))
+                        .unwrap_or(&s.source)
+                        .to_string();
                     tagged.push((name, s));
                 }
             }

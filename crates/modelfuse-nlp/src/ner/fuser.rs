@@ -680,6 +680,28 @@ impl FittedNer {
         let fitted: FittedNer = serde_json::from_value(value)
             .map_err(|e| bad(format!("expected a fitted NER fuser, {e}")))?;
         fitted.spec.check()?;
+        let st = &fitted.state;
+        let all = st.weights.values().chain(
+            st.type_weights
+                .iter()
+                .flat_map(|m| m.values().flat_map(|t| t.values())),
+        );
+        let mut positive = false;
+        for &w in all {
+            if !(w.is_finite() && w >= 0.0) {
+                return Err(bad(format!(
+                    "expected non-negative finite weights, found {w}"
+                )));
+            }
+            positive |= w > 0.0;
+        }
+        if !(positive && st.threshold > 0.0 && st.threshold <= 1.0) {
+            return Err(bad(format!(
+                "expected some positive weight and a threshold in (0, 1], found {} and {}",
+                if positive { "some" } else { "none" },
+                st.threshold
+            )));
+        }
         Ok(fitted)
     }
 }
