@@ -10,6 +10,10 @@
 //! longer, then earlier start, then lower type index; a candidate is kept
 //! when it overlaps no span kept before it.
 //!
+//! Because support is normalised per type, per-type weights also set a bar
+//! per type: a weight on a system that never predicts type `k` adds to
+//! `k`'s total only, so `k`'s spans need more support. Learning uses this.
+//!
 //! Systems' spans are read the conlleval way (seqeval's default), so an
 //! `I-x` after `O` is a span here too.
 //!

@@ -409,6 +409,49 @@ mod tests {
     }
 
     #[test]
+    fn probabilities_merge_iobes_tags_and_renormalise() {
+        let s = Systems::new(
+            vec![(
+                "p".into(),
+                SystemInput::Probs {
+                    tags: vec!["O".into(), "S-x".into(), "B-x".into(), "E-x".into()],
+                    probs: vec![vec![vec![1.0, 1.0, 1.0, 1.0], vec![0.0, 0.0, 0.0, 2.0]]],
+                },
+            )],
+            [],
+        )
+        .unwrap();
+        // S-x and B-x both count as B-x: 2/4 of the mass.
+        assert_eq!(s.prob(0, 0, 0, 1), 0.5);
+        assert_eq!(s.prob(0, 0, 1, 2), 1.0);
+        assert_eq!(s.hard(0, 0), [1, 2]);
+        assert_eq!(
+            s.spans(0, 0),
+            [Span {
+                start: 0,
+                end: 2,
+                kind: 0
+            }]
+        );
+        let bad = Systems::new(
+            vec![(
+                "p".into(),
+                SystemInput::Probs {
+                    tags: vec!["O".into()],
+                    probs: vec![vec![vec![f64::NAN]]],
+                },
+            )],
+            [],
+        )
+        .unwrap_err();
+        assert_eq!(bad.kind(), ErrorKind::InvalidValue);
+        assert_eq!(
+            bad.to_string(),
+            "p: sentence 0, token 0: expected a finite non-negative probability, found NaN"
+        );
+    }
+
+    #[test]
     fn spans_round_trip_through_iob2() {
         let spans = vec![
             Span {
