@@ -31,11 +31,18 @@ import random
 import warnings
 from pathlib import Path
 
+import numpy as np
 import seqeval
+from seqeval.metrics.sequence_labeling import get_entities
 from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
 from seqeval.scheme import IOB2
 
 ROOT = Path(__file__).resolve().parents[2]
+
+import sys  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import Rng  # noqa: E402
 OUT = ROOT / "crates/modelfuse-nlp/tests/golden/ner.json"
 
 
@@ -99,6 +106,73 @@ def synthetic_cases(n, seed=0):
     return cases
 
 
+def halves(n, seed):
+    """`modelfuse_nlp::ner::halves`: seeded Fisher-Yates, first ceil(n/2) = A."""
+    idx = list(range(n))
+    Rng(seed).shuffle(idx)
+    k = (n + 1) // 2
+    return sorted(idx[:k]), sorted(idx[k:])
+
+
+def micro_counts(gold, pred):
+    """Per-sentence (tp, predicted, gold) with seqeval's default get_entities."""
+    out = []
+    for g, p in zip(gold, pred):
+        ge, pe = set(get_entities(g)), set(get_entities(p))
+        out.append((len(ge & pe), len(pe), len(ge)))
+    return out
+
+
+def f1(counts):
+    tp, pr, go = (sum(c[i] for c in counts) for i in range(3))
+    p = tp / pr if pr else 0.0
+    r = tp / go if go else 0.0
+    d = p + r
+    return 2.0 * p * r / (d if d else 1.0)
+
+
+def bootstrap(a, b, n_resamples, confidence, seed):
+    """`modelfuse_nlp::ner::paired_bootstrap`, resample for resample."""
+    n = len(a)
+    root = Rng(seed)
+    gains = []
+    for r in range(n_resamples):
+        draw = root.fork(r)
+        picks = [draw.below(n) for _ in range(n)]
+        gains.append(f1([a[i] for i in picks]) - f1([b[i] for i in picks]))
+    g = np.array(gains)
+    p = min(1.0, 2.0 * min((g <= 0).sum(), (g >= 0).sum()) / n_resamples)
+    return {
+        "gain": f1(a) - f1(b),
+        "low": float(np.quantile(g, (1 - confidence) / 2)),
+        "high": float(np.quantile(g, (1 + confidence) / 2)),
+        "p_value": float(p),
+    }
+
+
+def comparison_case(gold):
+    """Halves of the WNUT-17 sentences, and a paired bootstrap of uh_ritual
+    over arcada on half B."""
+    systems = ROOT / "examples/wnut17/systems"
+    a, b = halves(len(gold), 0)
+    ua = micro_counts(gold, read_conll(systems / "uh_ritual.conll"))
+    ar = micro_counts(gold, read_conll(systems / "arcada.conll"))
+    return {
+        "halves_seed": 0,
+        "half_a": a,
+        "half_b": b,
+        "halves_seed_7_first_10": halves(len(gold), 7)[0][:10],
+        "bootstrap": {
+            "a": "uh_ritual",
+            "b": "arcada",
+            "half": "B",
+            "resamples": 300,
+            "confidence": 0.95,
+            "seed": 5,
+        } | bootstrap([ua[i] for i in b], [ar[i] for i in b], 300, 0.95, 5),
+    }
+
+
 def main():
     cases = []
     gold_path = ROOT / "examples/wnut17/gold.conll"
@@ -130,7 +204,8 @@ def main():
             "strict": scores(g, p, True),
         })
     out = {
-        "versions": {"python": platform.python_version(), "seqeval": seqeval.__version__ if hasattr(seqeval, "__version__") else "1.2.2"},
+        "comparison": comparison_case(gold),
+        "versions": {"python": platform.python_version(), "seqeval": seqeval.__version__ if hasattr(seqeval, "__version__") else "1.2.2", "numpy": np.__version__},
         "cases": cases,
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -150,3 +150,45 @@ fn committed_fused_outputs_are_reproduced() {
         read(&format!("{dir}/span-vote-learned.conll")).tags()
     );
 }
+
+/// The halves and the paired bootstrap, replayed in Python with the same
+/// generator (`scripts/golden/synthetic.py`) and `numpy.quantile`.
+#[test]
+fn halves_and_bootstrap_equal_the_python_replay() {
+    let golden: Value = serde_json::from_str(include_str!("golden/ner.json")).unwrap();
+    let c = &golden["comparison"];
+    let gold = read("examples/wnut17/gold.conll").tags();
+    let as_vec = |v: &Value| -> Vec<usize> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap() as usize)
+            .collect()
+    };
+    let (a, b) = ner::halves(gold.len(), 0);
+    assert_eq!(a, as_vec(&c["half_a"]));
+    assert_eq!(b, as_vec(&c["half_b"]));
+    assert_eq!(
+        ner::halves(gold.len(), 7).0[..10],
+        as_vec(&c["halves_seed_7_first_10"])[..]
+    );
+
+    let bs = &c["bootstrap"];
+    let micro = |name: &str| -> Vec<ner::Counts> {
+        let pred = read(&format!("examples/wnut17/systems/{name}.conll")).tags();
+        let all = ner::corpus_counts(&gold, &pred, Mode::Conlleval).unwrap();
+        b.iter().map(|&i| all[i].total()).collect()
+    };
+    let g = ner::paired_bootstrap(
+        &micro(bs["a"].as_str().unwrap()),
+        &micro(bs["b"].as_str().unwrap()),
+        bs["resamples"].as_u64().unwrap() as usize,
+        bs["confidence"].as_f64().unwrap(),
+        bs["seed"].as_u64().unwrap(),
+    )
+    .unwrap();
+    close("bootstrap", "gain", g.gain, &bs["gain"]);
+    close("bootstrap", "low", g.low, &bs["low"]);
+    close("bootstrap", "high", g.high, &bs["high"]);
+    close("bootstrap", "p_value", g.p_value, &bs["p_value"]);
+}
