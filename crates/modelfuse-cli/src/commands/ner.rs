@@ -94,6 +94,7 @@ pub struct EvaluateArgs {
     /// The gold CoNLL file (optional with a column file).
     #[arg(long, value_name = "FILE")]
     pub gold: Option<PathBuf>,
+    /// How entities are read from tags (and the F1 learning maximises).
     #[arg(long, value_enum, default_value_t = ModeArg::Conlleval)]
     pub mode: ModeArg,
     /// Print JSON: {"precision", "recall", "f1"} in percent for one system,
@@ -159,6 +160,7 @@ pub struct FitArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// The F1 that learning maximises.
+    /// How entities are read from tags (and the F1 learning maximises).
     #[arg(long, value_enum, default_value_t = ModeArg::Conlleval)]
     pub mode: ModeArg,
     /// Where to save the fitted fuser (JSON).
@@ -201,6 +203,7 @@ pub struct ReportArgs {
     /// Bootstrap resamples.
     #[arg(long, default_value_t = 1000)]
     pub resamples: usize,
+    /// How entities are read from tags (and the F1 learning maximises).
     #[arg(long, value_enum, default_value_t = ModeArg::Conlleval)]
     pub mode: ModeArg,
     /// Print JSON instead of tables.
