@@ -94,7 +94,7 @@ pub struct EvaluateArgs {
     /// The gold CoNLL file (optional with a column file).
     #[arg(long, value_name = "FILE")]
     pub gold: Option<PathBuf>,
-    /// How entities are read from tags (and the F1 learning maximises).
+    /// How entities are read from tags.
     #[arg(long, value_enum, default_value_t = ModeArg::Conlleval)]
     pub mode: ModeArg,
     /// Print JSON: {"precision", "recall", "f1"} in percent for one system,
@@ -160,7 +160,6 @@ pub struct FitArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// The F1 that learning maximises.
-    /// How entities are read from tags (and the F1 learning maximises).
     #[arg(long, value_enum, default_value_t = ModeArg::Conlleval)]
     pub mode: ModeArg,
     /// Where to save the fitted fuser (JSON).
