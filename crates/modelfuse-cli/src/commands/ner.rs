@@ -1,11 +1,773 @@
-//! `modelfuse ner …`: evaluate, fit and fuse named entity taggers.
+//! `modelfuse ner …`: evaluate, fit and fuse named entity taggers, and
+//! report honestly whether fusing them helps.
+//!
+//! Inputs are files or folders of them (folders: every non-hidden file,
+//! sorted by name); a system is named after its file stem. `.tsv` files are
+//! column files (`sent_id tok_id token gold <systems…>`; their `gold` column
+//! is the gold unless `--gold` is given), `.jsonl` files hold per-subtoken
+//! probabilities aligned back to the reference words, anything else is a
+//! CoNLL file. A trailing `.gz` is decompressed.
 
-use anyhow::Result;
-use clap::Subcommand;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use modelfuse_nlp::ner::{
+    self, Alignment, Counts, FittedNer, Mode, NerFuser, NerMethod, SystemInput, Systems, Tag,
+    Tagged,
+};
+use serde_json::{Map, Value, json};
+
+use super::{json_number, print_json};
+use crate::WriteError;
+use crate::table::Table;
 
 #[derive(Debug, Subcommand)]
-pub enum NerCommand {}
+pub enum NerCommand {
+    /// Score taggers' outputs against the gold: entity precision, recall and
+    /// F1 per type and overall (micro), as seqeval computes them.
+    Evaluate(EvaluateArgs),
+    /// Fit a fuser (optionally learning weights and thresholds on the gold)
+    /// and save it as JSON.
+    Fit(FitArgs),
+    /// Fuse taggers' outputs with a saved fuser or a method, and write the
+    /// fused tags as a CoNLL file.
+    Fuse(FuseArgs),
+    /// The honest comparison: every method fitted on one seeded half of the
+    /// sentences and scored on the other (both ways), beside each single
+    /// system, with a paired bootstrap of the gain over the best one.
+    Report(ReportArgs),
+}
+
+/// What to read and how.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// System outputs: CoNLL files, a column file (.tsv), probability files
+    /// (.jsonl), or folders of them.
+    #[arg(required = true, value_name = "SYSTEMS")]
+    pub inputs: Vec<PathBuf>,
+    /// How .jsonl probabilities reach the words: first (the first subtoken
+    /// of each word) or mean (the mean over its subtokens).
+    #[arg(long, value_enum, default_value_t = Align::First)]
+    pub align: Align,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Align {
+    First,
+    Mean,
+}
+
+/// seqeval's two ways of reading entities.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ModeArg {
+    /// seqeval's default (conlleval-style, lenient).
+    Conlleval,
+    /// seqeval's mode='strict', scheme=IOB2.
+    Strict,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(m: ModeArg) -> Mode {
+        match m {
+            ModeArg::Conlleval => Mode::Conlleval,
+            ModeArg::Strict => Mode::Strict,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SentencesArg {
+    /// Half A of the seeded split (see `ner report`).
+    FirstHalf,
+    /// Half B of the seeded split.
+    SecondHalf,
+    /// Every sentence.
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The gold CoNLL file (optional with a column file).
+    #[arg(long, value_name = "FILE")]
+    pub gold: Option<PathBuf>,
+    /// How entities are read from tags.
+    #[arg(long, value_enum, default_value_t = ModeArg::Conlleval)]
+    pub mode: ModeArg,
+    /// Print JSON: {"precision", "recall", "f1"} in percent for one system,
+    /// an object of those keyed by system for several.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A fuser's settings on the command line.
+#[derive(Debug, Args)]
+pub struct MethodArgs {
+    /// Learn per-system weights (and span-vote's threshold) on the gold.
+    #[arg(long)]
+    pub learn_weights: bool,
+    /// span-vote: a weight per system and entity type.
+    #[arg(long)]
+    pub per_type: bool,
+    /// span-vote: the support a span needs, in (0, 1] (default 0.5).
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// viterbi: added to each probability before the log (default 0.001).
+    #[arg(long)]
+    pub smoothing: Option<f64>,
+    /// Per-system weights, `name=weight,…` (others weigh 1); the start of
+    /// learning with --learn-weights.
+    #[arg(long, value_parser = parse_weights, value_name = "NAME=W,…")]
+    pub weights: Option<BTreeMap<String, f64>>,
+}
+
+impl MethodArgs {
+    fn fuser(&self, method: NerMethod, mode: Mode) -> NerFuser {
+        let mut f = NerFuser::new(method);
+        f.learn = self.learn_weights;
+        f.per_type = self.per_type;
+        f.mode = mode;
+        if let Some(t) = self.threshold {
+            f.threshold = t;
+        }
+        if let Some(s) = self.smoothing {
+            f.smoothing = s;
+        }
+        f.weights.clone_from(&self.weights);
+        f
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The gold CoNLL file (optional with a column file).
+    #[arg(long, value_name = "FILE")]
+    pub gold: Option<PathBuf>,
+    /// token-vote, viterbi or span-vote.
+    #[arg(long, value_parser = parse_method)]
+    pub method: NerMethod,
+    #[command(flatten)]
+    pub settings: MethodArgs,
+    /// The sentences to fit on.
+    #[arg(long, value_enum, default_value_t = SentencesArg::All)]
+    pub sentences: SentencesArg,
+    /// The seed of the split into halves.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// The F1 that learning maximises.
+    #[arg(long, value_enum, default_value_t = ModeArg::Conlleval)]
+    pub mode: ModeArg,
+    /// Where to save the fitted fuser (JSON).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct FuseArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// A fitted fuser saved by `ner fit`.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "method",
+        required_unless_present = "method"
+    )]
+    pub fuser: Option<PathBuf>,
+    /// Fuse with a method's default (unlearned) settings instead.
+    #[arg(long, value_parser = parse_method)]
+    pub method: Option<NerMethod>,
+    #[command(flatten)]
+    pub settings: MethodArgs,
+    /// Where to write the fused CoNLL file (token TAB tag).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The gold CoNLL file (optional with a column file).
+    #[arg(long, value_name = "FILE")]
+    pub gold: Option<PathBuf>,
+    /// The seed of the halves and of the bootstrap.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Bootstrap resamples.
+    #[arg(long, default_value_t = 1000)]
+    pub resamples: usize,
+    /// How entities are read from tags (and the F1 learning maximises).
+    #[arg(long, value_enum, default_value_t = ModeArg::Conlleval)]
+    pub mode: ModeArg,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Parses `name=weight,name=weight`.
+fn parse_weights(s: &str) -> Result<BTreeMap<String, f64>, String> {
+    let mut map = BTreeMap::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, w) = part
+            .split_once('=')
+            .ok_or_else(|| format!("expected name=weight, found '{part}'"))?;
+        let w: f64 = w
+            .trim()
+            .parse()
+            .map_err(|_| format!("expected a number as the weight of '{name}', found '{w}'"))?;
+        if map.insert(name.trim().to_string(), w).is_some() {
+            return Err(format!("the system '{name}' has two weights"));
+        }
+    }
+    if map.is_empty() {
+        return Err("expected at least one name=weight, found none".into());
+    }
+    Ok(map)
+}
+
+fn parse_method(s: &str) -> Result<NerMethod, String> {
+    s.parse().map_err(|e: modelfuse_nlp::Error| e.to_string())
+}
 
 pub fn run(command: NerCommand) -> Result<()> {
-    match command {}
+    match command {
+        NerCommand::Evaluate(a) => evaluate(a),
+        NerCommand::Fit(a) => fit(a),
+        NerCommand::Fuse(a) => fuse(a),
+        NerCommand::Report(a) => report(a),
+    }
+}
+
+/// The loaded inputs: the gold (if any), the systems, and the reference
+/// tokens (the gold's, else the first CoNLL system's).
+struct Loaded {
+    gold: Option<Tagged>,
+    systems: Systems,
+    tokens: Vec<Vec<String>>,
+}
+
+impl Loaded {
+    fn gold(&self) -> Result<Vec<Vec<Tag>>> {
+        self.gold.as_ref().map(Tagged::tags).ok_or_else(|| {
+            anyhow!("expected gold tags (--gold, or a column file's gold column), found none")
+        })
+    }
+}
+
+/// Files under `inputs`: files as given, folders' non-hidden files sorted.
+fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for p in inputs {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("listing {}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.is_file()
+                        && !f
+                            .file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                bail!(
+                    "{}: expected system files in this folder, found none",
+                    p.display()
+                );
+            }
+            files.extend(found);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    Ok(files)
+}
+
+/// The file's name without `.gz` and the extension, and the extension.
+fn stem_and_ext(path: &Path) -> (String, String) {
+    let name = path
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    let name = name.strip_suffix(".gz").unwrap_or(&name).to_string();
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => (stem.to_string(), ext.to_ascii_lowercase()),
+        _ => (name, String::new()),
+    }
+}
+
+fn nlp(e: modelfuse_nlp::Error) -> anyhow::Error {
+    anyhow!("{e}")
+}
+
+fn load(args: &InputArgs, gold_path: Option<&Path>) -> Result<Loaded> {
+    let mut gold = match gold_path {
+        Some(p) => Some(
+            ner::parse_conll(&modelfuse_io::read_text(p)?, &p.display().to_string())
+                .map_err(nlp)?,
+        ),
+        None => None,
+    };
+    let mut tagged: Vec<(String, Tagged)> = Vec::new();
+    let mut probs: Vec<(String, String, Vec<ner::SubwordSentence>)> = Vec::new();
+    for file in expand(&args.inputs)? {
+        let (stem, ext) = stem_and_ext(&file);
+        let text = modelfuse_io::read_text(&file)?;
+        let source = file.display().to_string();
+        match ext.as_str() {
+            "tsv" => {
+                let (g, systems) = ner::parse_columns(&text, &source).map_err(nlp)?;
+                if gold.is_none() {
+                    gold = Some(g);
+                }
+                for s in systems {
+                    let name = s
+                        .source
+                        .strip_prefix(&format!("{source}:"))
+                        .unwrap_or(&s.source)
+                        .to_string();
+                    tagged.push((name, s));
+                }
+            }
+            "jsonl" => probs.push((
+                stem,
+                source.clone(),
+                ner::parse_probs_jsonl(&text, &source).map_err(nlp)?,
+            )),
+            _ => tagged.push((stem, ner::parse_conll(&text, &source).map_err(nlp)?)),
+        }
+    }
+    let mut seen = BTreeMap::new();
+    for (name, t) in &tagged {
+        if let Some(before) = seen.insert(name.clone(), t.source.clone()) {
+            bail!(
+                "expected one input per system name, found two for '{name}': {before} and {}",
+                t.source
+            );
+        }
+    }
+    for (name, source, _) in &probs {
+        if let Some(before) = seen.insert(name.clone(), source.clone()) {
+            bail!(
+                "expected one input per system name, found two for '{name}': {before} and {source}"
+            );
+        }
+    }
+    let reference = gold.as_ref().or(tagged.first().map(|(_, t)| t)).ok_or_else(|| {
+        anyhow!("expected a gold file or a CoNLL system to give the words for the probability files, found neither")
+    })?;
+    for (_, t) in &tagged {
+        ner::check_aligned(reference, t).map_err(nlp)?;
+    }
+    let tokens: Vec<Vec<String>> = reference
+        .sentences
+        .iter()
+        .map(|s| s.tokens.clone())
+        .collect();
+    let how = match args.align {
+        Align::First => Alignment::FirstSubtoken,
+        Align::Mean => Alignment::Mean,
+    };
+    let mut inputs: Vec<(String, SystemInput)> = tagged
+        .into_iter()
+        .map(|(n, t)| (n, SystemInput::Tags(t.tags())))
+        .collect();
+    for (name, source, sents) in probs {
+        inputs.push((
+            name,
+            ner::align_corpus(&sents, &tokens, how, &source).map_err(nlp)?,
+        ));
+    }
+    let extra: Vec<String> = gold
+        .iter()
+        .flat_map(|g| g.sentences.iter().flat_map(|s| s.tags.iter()))
+        .filter(|t| !t.is_outside())
+        .map(|t| t.kind().to_string())
+        .collect();
+    let systems = Systems::new(inputs, extra).map_err(nlp)?;
+    Ok(Loaded {
+        gold,
+        systems,
+        tokens,
+    })
+}
+
+/// Each system's tags (probability systems: their most probable labels).
+fn system_tags(loaded: &Loaded) -> Vec<Vec<Vec<Tag>>> {
+    let sys = &loaded.systems;
+    (0..sys.names().len())
+        .map(|s| {
+            (0..sys.n_sentences())
+                .map(|i| sys.tags_of(sys.hard(s, i)))
+                .collect()
+        })
+        .collect()
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.2}", 100.0 * x)
+}
+
+fn prf_json(s: &ner::Scores) -> Value {
+    json!({
+        "precision": json_number(100.0 * s.precision),
+        "recall": json_number(100.0 * s.recall),
+        "f1": json_number(100.0 * s.f1),
+    })
+}
+
+fn evaluate(args: EvaluateArgs) -> Result<()> {
+    let loaded = load(&args.input, args.gold.as_deref())?;
+    let gold = loaded.gold()?;
+    let mode = Mode::from(args.mode);
+    let names = loaded.systems.names().to_vec();
+    let evals = system_tags(&loaded)
+        .iter()
+        .zip(&names)
+        .map(|(t, n)| ner::evaluate(&gold, t, mode).map_err(|e| anyhow!("{n}: {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    if args.json {
+        if evals.len() == 1 {
+            print_json(&prf_json(&evals[0].overall));
+        } else {
+            let map: Map<String, Value> = names
+                .iter()
+                .cloned()
+                .zip(evals.iter().map(|e| prf_json(&e.overall)))
+                .collect();
+            print_json(&Value::Object(map));
+        }
+        return Ok(());
+    }
+    let mut t = Table::new([
+        "system / type",
+        "precision",
+        "recall",
+        "f1",
+        "correct",
+        "predicted",
+        "gold",
+    ]);
+    for (name, e) in names.iter().zip(&evals) {
+        let row = |label: &str, s: &ner::Scores, c: &Counts, first: bool| {
+            vec![
+                if first {
+                    label.to_string()
+                } else {
+                    format!("  {label}")
+                },
+                pct(s.precision),
+                pct(s.recall),
+                pct(s.f1),
+                c.tp.to_string(),
+                c.predicted.to_string(),
+                c.gold.to_string(),
+            ]
+        };
+        t.row(row(&format!("{name} (micro)"), &e.overall, &e.counts, true));
+        for (k, s, c) in &e.per_type {
+            t.row(row(k, s, c, false));
+        }
+    }
+    let what = match mode {
+        Mode::Conlleval => "seqeval default (conlleval) mode",
+        Mode::Strict => "seqeval strict IOB2 mode",
+    };
+    let systems = match names.len() {
+        1 => "1 system".to_string(),
+        k => format!("{k} systems"),
+    };
+    println!(
+        "{systems}, {} sentences; entity-level scores in percent, {what}\n",
+        gold.len()
+    );
+    print!("{}", t.render());
+    Ok(())
+}
+
+fn select_sentences(n: usize, which: SentencesArg, seed: u64) -> Vec<usize> {
+    let (a, b) = ner::halves(n, seed);
+    match which {
+        SentencesArg::FirstHalf => a,
+        SentencesArg::SecondHalf => b,
+        SentencesArg::All => (0..n).collect(),
+    }
+}
+
+fn write_text(path: &Path, text: &str, what: &str) -> Result<()> {
+    modelfuse_io::write_atomic(path, |out| out.write_all(text.as_bytes()))
+        .with_context(|| format!("writing {what} to {}", path.display()))
+        .map_err(|e| anyhow::Error::new(WriteError(e)))
+}
+
+fn fit(args: FitArgs) -> Result<()> {
+    let loaded = load(&args.input, args.gold.as_deref())?;
+    let gold = loaded.gold()?;
+    let mode = Mode::from(args.mode);
+    let fuser = args.settings.fuser(args.method, mode);
+    let sentences = select_sentences(loaded.systems.n_sentences(), args.sentences, args.seed);
+    let fitted = fuser
+        .fit(&loaded.systems, Some(&gold), &sentences)
+        .map_err(nlp)?;
+    write_text(&args.output, &fitted.to_json(), "the fitted fuser")?;
+    let weights: Vec<String> = match &fitted.state.type_weights {
+        Some(per) => per
+            .iter()
+            .map(|(n, m)| {
+                let ws: Vec<String> = m.iter().map(|(k, w)| format!("{k}:{w}")).collect();
+                format!("{n}=[{}]", ws.join(" "))
+            })
+            .collect(),
+        None => fitted
+            .state
+            .weights
+            .iter()
+            .map(|(n, w)| format!("{n}={w}"))
+            .collect(),
+    };
+    eprintln!(
+        "fitted {} on {} sentences: weights {}{}; F1 on those sentences {} -> {}",
+        fuser.describe(),
+        sentences.len(),
+        weights.join(","),
+        if args.method == NerMethod::SpanVote {
+            format!(", threshold {}", fitted.state.threshold)
+        } else {
+            String::new()
+        },
+        fitted.fit.map_or("n/a".into(), |f| pct(f.f1)),
+        args.output.display()
+    );
+    Ok(())
+}
+
+fn fuse(args: FuseArgs) -> Result<()> {
+    let loaded = load(&args.input, None)?;
+    let fitted = match (&args.fuser, args.method) {
+        (Some(path), _) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the fitted fuser {}", path.display()))?;
+            FittedNer::from_json(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?
+        }
+        (None, Some(method)) => {
+            if args.settings.learn_weights {
+                bail!(
+                    "expected no --learn-weights with `ner fuse` (it has no gold); learn with `ner fit`"
+                );
+            }
+            args.settings
+                .fuser(method, Mode::Conlleval)
+                .fit(&loaded.systems, None, &[])
+                .map_err(nlp)?
+        }
+        (None, None) => bail!("expected --fuser or --method, found neither"),
+    };
+    let tags = fitted
+        .predict(&loaded.systems)
+        .map_err(|e| match &args.fuser {
+            Some(p) => anyhow!("{}: {e}", p.display()),
+            None => nlp(e),
+        })?;
+    write_text(
+        &args.output,
+        &ner::write_conll(&loaded.tokens, &tags),
+        "the fused tags",
+    )?;
+    eprintln!(
+        "fused {} systems on {} sentences with {} -> {}",
+        loaded.systems.names().len(),
+        tags.len(),
+        fitted.spec.describe(),
+        args.output.display()
+    );
+    Ok(())
+}
+
+/// The fusers every report compares.
+fn report_fusers(mode: Mode) -> Vec<NerFuser> {
+    let mut out = Vec::new();
+    for method in NerMethod::ALL {
+        for learn in [false, true] {
+            let mut f = NerFuser::new(method);
+            f.learn = learn;
+            f.mode = mode;
+            out.push(f);
+        }
+    }
+    let mut per_type = NerFuser::new(NerMethod::SpanVote);
+    per_type.learn = true;
+    per_type.per_type = true;
+    per_type.mode = mode;
+    out.push(per_type);
+    out
+}
+
+/// Micro counts per sentence.
+fn micro(counts: &[ner::TypeCounts]) -> Vec<Counts> {
+    counts.iter().map(ner::TypeCounts::total).collect()
+}
+
+fn report(args: ReportArgs) -> Result<()> {
+    let loaded = load(&args.input, args.gold.as_deref())?;
+    let gold = loaded.gold()?;
+    let mode = Mode::from(args.mode);
+    let sys = &loaded.systems;
+    let n = sys.n_sentences();
+    let (half_a, half_b) = ner::halves(n, args.seed);
+    let names = sys.names().to_vec();
+    let singles: Vec<Vec<Counts>> = system_tags(&loaded)
+        .iter()
+        .zip(&names)
+        .map(|(t, name)| {
+            ner::corpus_counts(&gold, t, mode)
+                .map(|c| micro(&c))
+                .map_err(|e| anyhow!("{name}: {e}"))
+        })
+        .collect::<Result<_>>()?;
+    let fusers = report_fusers(mode);
+    let mut directions = Vec::new();
+    let mut text = String::new();
+    let mode_name = match mode {
+        Mode::Conlleval => "conlleval",
+        Mode::Strict => "strict IOB2",
+    };
+    text.push_str(&format!(
+        "{} systems, {n} sentences; entity F1 in percent (seqeval {mode_name} mode); halves drawn with seed {}\n",
+        names.len(),
+        args.seed
+    ));
+    for (fit_name, fit_half, score_name, score_half) in
+        [("A", &half_a, "B", &half_b), ("B", &half_b, "A", &half_a)]
+    {
+        let f1 = |c: &[Counts], half: &[usize]| ner::f1_over(c, half.iter().copied());
+        let mut rows: Vec<(String, bool, f64, f64, Vec<Counts>)> = Vec::new();
+        for f in &fusers {
+            let fitted = f.fit(sys, Some(&gold), fit_half).map_err(nlp)?;
+            let tags = fitted.predict(sys).map_err(nlp)?;
+            let counts = micro(&ner::corpus_counts(&gold, &tags, mode).map_err(nlp)?);
+            rows.push((
+                f.describe(),
+                true,
+                f1(&counts, fit_half),
+                f1(&counts, score_half),
+                counts,
+            ));
+        }
+        for (name, c) in names.iter().zip(&singles) {
+            rows.push((
+                name.clone(),
+                false,
+                f1(c, fit_half),
+                f1(c, score_half),
+                c.clone(),
+            ));
+        }
+        // Chosen on the fitting half only: the held-out half plays no part.
+        let pick = |fused: bool| {
+            rows.iter()
+                .enumerate()
+                .filter(|(_, r)| r.1 == fused)
+                .fold(None::<usize>, |best, (i, r)| match best {
+                    Some(b) if rows[b].2 >= r.2 => Some(b),
+                    _ => Some(i),
+                })
+                .expect("there is at least one fuser and one system")
+        };
+        let (bf, bs) = (pick(true), pick(false));
+        let sub = |c: &[Counts]| score_half.iter().map(|&i| c[i]).collect::<Vec<_>>();
+        let gain = ner::paired_bootstrap(
+            &sub(&rows[bf].4),
+            &sub(&rows[bs].4),
+            args.resamples,
+            0.95,
+            args.seed,
+        )
+        .map_err(nlp)?;
+        text.push_str(&format!(
+            "\nfit on half {fit_name} ({} sentences), scored on half {score_name} ({} sentences)\n\n",
+            fit_half.len(),
+            score_half.len()
+        ));
+        let mut t = Table::new([
+            "fuser / system".to_string(),
+            format!("F1 on {fit_name} (fit)"),
+            format!("F1 on {score_name} (held out)"),
+        ]);
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_by(|&a, &b| rows[b].3.total_cmp(&rows[a].3).then(a.cmp(&b)));
+        for &i in &order {
+            let r = &rows[i];
+            let mark = if i == bf {
+                " [best fuser on fit half]"
+            } else if i == bs {
+                " [best system on fit half]"
+            } else {
+                ""
+            };
+            let label = if r.1 {
+                r.0.clone()
+            } else {
+                format!("{} (system)", r.0)
+            };
+            t.row(vec![format!("{label}{mark}"), pct(r.2), pct(r.3)]);
+        }
+        text.push_str(&t.render());
+        let verdict = if gain.low > 0.0 {
+            "fusion helps"
+        } else if gain.high < 0.0 {
+            "fusion hurts"
+        } else {
+            "no clear difference"
+        };
+        text.push_str(&format!(
+            "\n{verdict}: gain of {} over {} on half {score_name}: {:+.2} F1 points (95% CI {:+.2} to {:+.2}, p = {:.3}, {} paired bootstrap resamples of sentences)\n",
+            rows[bf].0,
+            rows[bs].0,
+            100.0 * gain.gain,
+            100.0 * gain.low,
+            100.0 * gain.high,
+            gain.p_value,
+            args.resamples
+        ));
+        directions.push(json!({
+            "fit_half": fit_name,
+            "score_half": score_name,
+            "fit_sentences": fit_half.len(),
+            "score_sentences": score_half.len(),
+            "rows": rows.iter().map(|r| json!({
+                "name": r.0,
+                "fused": r.1,
+                "fit_f1": json_number(100.0 * r.2),
+                "held_out_f1": json_number(100.0 * r.3),
+            })).collect::<Vec<_>>(),
+            "best_fuser": rows[bf].0,
+            "best_system": rows[bs].0,
+            "verdict": verdict,
+            "gain": {
+                "f1_points": json_number(100.0 * gain.gain),
+                "low": json_number(100.0 * gain.low),
+                "high": json_number(100.0 * gain.high),
+                "p_value": json_number(gain.p_value),
+                "resamples": args.resamples,
+            },
+        }));
+    }
+    if args.json {
+        print_json(&json!({
+            "systems": names,
+            "sentences": n,
+            "mode": mode_name,
+            "seed": args.seed,
+            "directions": directions,
+        }));
+    } else {
+        print!("{text}");
+    }
+    Ok(())
 }
