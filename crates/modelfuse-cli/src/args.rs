@@ -31,6 +31,12 @@ pub enum Command {
     /// Search fusers and model subsets by nested cross-validation on a dataset
     /// folder, say honestly whether fusion helps, and fuse the test set.
     Auto(AutoArgs),
+    /// Cost-aware cascades: run cheap models first and expensive ones only
+    /// when the fused prediction so far is not confident enough.
+    Cascade {
+        #[command(subcommand)]
+        command: crate::commands::cascade::CascadeCommand,
+    },
     /// Named entity recognition: score taggers as seqeval does, fit and fuse
     /// them (CoNLL files, or one column per system).
     Ner {

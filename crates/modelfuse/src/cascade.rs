@@ -243,6 +243,9 @@ pub struct FittedCascade {
     pub fitted: FrontierPoint,
     /// The full fusion (mean of every model) on the fitting data.
     pub full: FrontierPoint,
+    /// The temperature of each model of the full fusion, in `full.chain`
+    /// order (1 when not calibrated).
+    pub full_temperatures: Vec<f64>,
     /// The frontier, cheapest first.
     pub frontier: Vec<FrontierPoint>,
 }
@@ -501,6 +504,7 @@ impl CascadeSettings {
             .iter()
             .map(|c| temperatures[preds.model_index(c).expect("a chain model")].get())
             .collect();
+        let full_temperatures = order.iter().map(|&m| temperatures[m].get()).collect();
         Ok(FittedCascade {
             modelfuse: crate::FORMAT_VERSION,
             kind: "cascade".into(),
@@ -508,6 +512,7 @@ impl CascadeSettings {
             confidence: self.confidence,
             chain: chosen.chain.clone(),
             temperatures: temps_of_chain,
+            full_temperatures,
             threshold: chosen.threshold,
             costs: costs.clone(),
             fitted: chosen,
@@ -590,6 +595,50 @@ impl FittedCascade {
             Temperature::new(t)?;
         }
         self.costs.check()
+    }
+
+    /// The full fusion this cascade was compared with, as a cascade that
+    /// never stops early: every model, cheapest first, calibrated alike.
+    pub fn full_fusion(&self) -> FittedCascade {
+        FittedCascade {
+            chain: self.full.chain.clone(),
+            temperatures: self.full_temperatures.clone(),
+            threshold: f64::INFINITY,
+            ..self.clone()
+        }
+    }
+
+    /// The cascade at another point of its frontier (same temperatures), to
+    /// measure the whole frontier on new data.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Mismatch`] for a chain model outside the full fusion.
+    pub fn at_point(&self, point: &FrontierPoint) -> Result<FittedCascade> {
+        let temperatures = point
+            .chain
+            .iter()
+            .map(|name| {
+                self.full
+                    .chain
+                    .iter()
+                    .position(|m| m == name)
+                    .map(|i| self.full_temperatures[i])
+                    .ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::Mismatch,
+                            format!("model '{name}' is not one of the cascade's models"),
+                        )
+                    })
+            })
+            .collect::<Result<_>>()?;
+        Ok(FittedCascade {
+            chain: point.chain.clone(),
+            temperatures,
+            threshold: point.threshold,
+            fitted: point.clone(),
+            ..self.clone()
+        })
     }
 
     /// Runs the cascade on `preds` (which must hold every chain model, with
@@ -825,6 +874,7 @@ mod tests {
                     confidence: rule,
                     chain: chain.clone(),
                     temperatures: vec![1.0; 3],
+                    full_temperatures: vec![1.0; 3],
                     threshold,
                     costs: cost.clone(),
                     fitted: FrontierPoint { chain: vec![], threshold, accuracy: 0.0, cost: 0.0, stopped: vec![] },

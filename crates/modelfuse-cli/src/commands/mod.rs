@@ -1,6 +1,7 @@
 //! One file per subcommand; each turns typed arguments into library calls.
 
 mod auto;
+pub mod cascade;
 mod evaluate;
 mod fit;
 mod inspect;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Predict(a) => predict::run(a),
         Command::Evaluate(a) => evaluate::run(a),
         Command::Auto(a) => auto::run(a),
+        Command::Cascade { command } => cascade::run(command),
         Command::Ner { command } => ner::run(command),
         Command::Qa { command } => qa::run(command),
     }

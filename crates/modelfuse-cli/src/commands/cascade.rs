@@ -1,0 +1,462 @@
+//! `modelfuse cascade …`: fit a cost-aware cascade on validation
+//! predictions, and run it on new ones.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Subcommand};
+use modelfuse::cascade::{
+    CascadeSettings, Confidence, CostModel, FittedCascade, FrontierPoint, Goal,
+};
+use modelfuse::metrics::{self, Metric};
+use modelfuse::{BuildOptions, Targets};
+use serde_json::json;
+
+use super::{json_number, print_json};
+use crate::WriteError;
+use crate::load;
+use crate::table::Table;
+
+#[derive(Debug, Subcommand)]
+pub enum CascadeCommand {
+    /// Search chains of models (cheapest first) and stopping thresholds on
+    /// labelled validation predictions; save the chosen cascade and print
+    /// the accuracy–cost frontier.
+    Fit(FitArgs),
+    /// Run a fitted cascade on prediction files: write the fused
+    /// predictions and report the cost actually spent.
+    Predict(PredictArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// Validation prediction files, or folders of them.
+    #[arg(required = true, value_name = "PREDS")]
+    pub inputs: Vec<PathBuf>,
+    /// The labels file.
+    #[arg(long, value_name = "FILE")]
+    pub labels: PathBuf,
+    /// The cost file: JSON `{"unit": …, "models": {name: cost}, "components":
+    /// {name: cost}, "needs": {model: [component, …]}}`, or CSV `model,cost`.
+    #[arg(long, value_name = "FILE")]
+    pub costs: PathBuf,
+    /// When to stop: `max-prob`, `margin` or `agreement`.
+    #[arg(long, value_parser = parse_core::<Confidence>, default_value = "max-prob")]
+    pub confidence: Confidence,
+    /// The cheapest cascade with at least this accuracy (0–1).
+    #[arg(long, value_name = "ACC", conflicts_with = "budget")]
+    pub target_accuracy: Option<f64>,
+    /// The most accurate cascade costing at most this per sample.
+    #[arg(long, value_name = "COST")]
+    pub budget: Option<f64>,
+    /// With neither: the cheapest cascade within this accuracy of the full
+    /// fusion (the mean of every model), default 0.
+    #[arg(long, default_value_t = 0.0, value_name = "ACC")]
+    pub tolerance: f64,
+    /// Do not fit a temperature per model before thresholding.
+    #[arg(long)]
+    pub no_calibrate: bool,
+    /// Also write the whole frontier as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub frontier: Option<PathBuf>,
+    /// Where to save the fitted cascade (JSON).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// Prediction files, or folders of them (models outside the chain are
+    /// ignored: the cascade would not run them).
+    #[arg(required = true, value_name = "PREDS")]
+    pub inputs: Vec<PathBuf>,
+    /// The fitted cascade.
+    #[arg(long, value_name = "FILE")]
+    pub fuser: PathBuf,
+    /// Where to write the fused predictions (CSV, TSV or Parquet).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// A labels file: also report the accuracy reached.
+    #[arg(long, value_name = "FILE")]
+    pub labels: Option<PathBuf>,
+    /// With --labels: measure every point of the fitted frontier on these
+    /// predictions and write them as JSON (and print them as a table).
+    #[arg(long, value_name = "FILE", requires = "labels")]
+    pub frontier: Option<PathBuf>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_core<T: std::str::FromStr<Err = modelfuse::Error>>(s: &str) -> Result<T, String> {
+    s.parse().map_err(|e: modelfuse::Error| e.to_string())
+}
+
+pub fn run(command: CascadeCommand) -> Result<()> {
+    match command {
+        CascadeCommand::Fit(a) => run_fit(a),
+        CascadeCommand::Predict(a) => run_predict(a),
+    }
+}
+
+/// Reads a cost file: JSON in the [`CostModel`] layout, or a CSV/TSV table
+/// with the columns `model,cost`.
+fn read_costs(path: &Path) -> Result<CostModel> {
+    let text = modelfuse_io::read_text(path)?;
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let costs = if is_json {
+        serde_json::from_str::<CostModel>(&text)
+            .map_err(|e| anyhow!("{}: not a cost file: {e}", path.display()))?
+    } else {
+        let sep = if text.lines().next().is_some_and(|l| l.contains('\t')) {
+            '\t'
+        } else {
+            ','
+        };
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty());
+        let header: Vec<&str> = lines
+            .next()
+            .map(|(_, l)| l.split(sep).map(str::trim).collect())
+            .unwrap_or_default();
+        if header != ["model", "cost"] {
+            bail!(
+                "{}: line 1: expected the header 'model,cost', found {:?}",
+                path.display(),
+                header
+            );
+        }
+        let mut models = std::collections::BTreeMap::new();
+        for (i, line) in lines {
+            let fields: Vec<&str> = line.split(sep).map(str::trim).collect();
+            let [model, cost] = fields[..] else {
+                bail!(
+                    "{}: line {}: expected 2 fields, found {}",
+                    path.display(),
+                    i + 1,
+                    fields.len()
+                );
+            };
+            let cost: f64 = cost.parse().map_err(|_| {
+                anyhow!(
+                    "{}: line {}: expected a number as the cost of '{model}', found '{cost}'",
+                    path.display(),
+                    i + 1
+                )
+            })?;
+            if models.insert(model.to_string(), cost).is_some() {
+                bail!(
+                    "{}: line {}: model '{model}' has two costs",
+                    path.display(),
+                    i + 1
+                );
+            }
+        }
+        CostModel {
+            unit: String::new(),
+            models,
+            components: Default::default(),
+            needs: Default::default(),
+        }
+    };
+    costs
+        .check()
+        .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    Ok(costs)
+}
+
+fn point_json(p: &FrontierPoint) -> serde_json::Value {
+    json!({
+        "chain": p.chain,
+        "threshold": json_number(p.threshold),
+        "accuracy": json_number(p.accuracy),
+        "cost": json_number(p.cost),
+        "stopped": p.stopped,
+    })
+}
+
+fn run_fit(args: FitArgs) -> Result<()> {
+    let (loaded, targets) = load::with_labels(&args.inputs, &args.labels, BuildOptions::default())?;
+    let costs = read_costs(&args.costs)?;
+    let goal = match (args.target_accuracy, args.budget) {
+        (Some(a), _) => Goal::TargetAccuracy(a),
+        (_, Some(b)) => Goal::Budget(b),
+        _ => Goal::MatchFull {
+            tolerance: args.tolerance,
+        },
+    };
+    let settings = CascadeSettings {
+        confidence: args.confidence,
+        calibrate: !args.no_calibrate,
+        goal,
+    };
+    let fitted = settings
+        .fit(&loaded.preds, &targets, &costs)
+        .map_err(|e| load::explain(e, &loaded.paths))
+        .with_context(|| {
+            format!(
+                "fitting the cascade with costs from {}",
+                args.costs.display()
+            )
+        })?;
+    let mut text = serde_json::to_string_pretty(&fitted)?;
+    text.push('\n');
+    modelfuse_io::write_atomic(&args.output, |out| out.write_all(text.as_bytes()))
+        .with_context(|| format!("writing the cascade to {}", args.output.display()))
+        .map_err(|e| anyhow::Error::new(WriteError(e)))?;
+    if let Some(path) = &args.frontier {
+        let points: Vec<_> = fitted.frontier.iter().map(point_json).collect();
+        let mut text = serde_json::to_string_pretty(&points)?;
+        text.push('\n');
+        modelfuse_io::write_atomic(path, |out| out.write_all(text.as_bytes()))
+            .with_context(|| format!("writing the frontier to {}", path.display()))
+            .map_err(|e| anyhow::Error::new(WriteError(e)))?;
+    }
+    // The best single model, with what running it alone costs.
+    let y = targets.classes().expect("classification");
+    let mut best: Option<(String, f64, f64)> = None;
+    for (m, name) in loaded.preds.models().iter().enumerate() {
+        let acc = metrics::score(Metric::Accuracy, &loaded.preds, m, &targets)?;
+        let cost = costs.cost_of([name.as_str()])?;
+        if best.as_ref().is_none_or(|b| acc > b.1) {
+            best = Some((name.clone(), acc, cost));
+        }
+    }
+    let best = best.expect("at least one model");
+    let _ = y;
+    if args.json {
+        print_json(&json!({
+            "chosen": point_json(&fitted.fitted),
+            "full": point_json(&fitted.full),
+            "best_model": {"model": best.0, "accuracy": json_number(best.1), "cost": json_number(best.2)},
+            "frontier": fitted.frontier.iter().map(point_json).collect::<Vec<_>>(),
+            "unit": costs.unit,
+            "output": args.output.display().to_string(),
+        }));
+        return Ok(());
+    }
+    print_fit(&fitted, &best, &costs.unit);
+    Ok(())
+}
+
+fn print_fit(f: &FittedCascade, best: &(String, f64, f64), unit: &str) {
+    println!(
+        "{} points on the accuracy–cost frontier (validation; cost per sample{})",
+        f.frontier.len(),
+        if unit.is_empty() {
+            String::new()
+        } else {
+            format!(", {unit}")
+        }
+    );
+    let mut t = Table::new(["chain (cheapest first)", "threshold", "accuracy", "cost"]);
+    // A long frontier is thinned for the table (the JSON has all of it).
+    let step = (f.frontier.len() / 20).max(1);
+    for (i, p) in f.frontier.iter().enumerate() {
+        if i % step == 0 || i + 1 == f.frontier.len() || *p == f.fitted {
+            let mark = if *p == f.fitted { " *" } else { "" };
+            t.row(vec![
+                format!("{}{mark}", p.chain.join(" > ")),
+                if p.threshold > 1.0 {
+                    "never".into()
+                } else {
+                    format!("{:.4}", p.threshold)
+                },
+                format!("{:.4}", p.accuracy),
+                format!("{:.4}", p.cost),
+            ]);
+        }
+    }
+    print!("{}", t.render());
+    println!(
+        "full fusion (mean of all {} models): accuracy {:.4}, cost {:.4}",
+        f.full.chain.len(),
+        f.full.accuracy,
+        f.full.cost
+    );
+    println!(
+        "best single model ({}): accuracy {:.4}, cost {:.4}",
+        best.0, best.1, best.2
+    );
+    let saved = if f.full.cost > 0.0 {
+        100.0 * (1.0 - f.fitted.cost / f.full.cost)
+    } else {
+        0.0
+    };
+    println!(
+        "chosen (*): {} with {} at {}: accuracy {:.4}, cost {:.4} ({saved:.1}% less than the full fusion); stops after each stage: {}",
+        f.chain.join(" > "),
+        f.confidence.name(),
+        if f.threshold > 1.0 {
+            "never".into()
+        } else {
+            format!("{:.4}", f.threshold)
+        },
+        f.fitted.accuracy,
+        f.fitted.cost,
+        f.fitted
+            .stopped
+            .iter()
+            .map(|s| format!("{:.1}%", 100.0 * s))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    );
+}
+
+/// Every point of the fitted frontier, measured on labelled predictions.
+fn measure_frontier(
+    fitted: &FittedCascade,
+    preds: &modelfuse::Predictions,
+    targets: &Targets,
+    path: &Path,
+    print: bool,
+) -> Result<()> {
+    let mut rows = Vec::new();
+    let mut t = Table::new([
+        "chain (cheapest first)",
+        "threshold",
+        "fit accuracy",
+        "fit cost",
+        "accuracy",
+        "cost",
+    ]);
+    for p in &fitted.frontier {
+        let out = fitted.at_point(p)?.predict(preds)?;
+        let acc = metrics::score(Metric::Accuracy, &out.fused, 0, targets)?;
+        let mark = if *p == fitted.fitted { " *" } else { "" };
+        t.row(vec![
+            format!("{}{mark}", p.chain.join(" > ")),
+            if p.threshold > 1.0 {
+                "never".into()
+            } else {
+                format!("{:.4}", p.threshold)
+            },
+            format!("{:.4}", p.accuracy),
+            format!("{:.4}", p.cost),
+            format!("{acc:.4}"),
+            format!("{:.4}", out.mean_cost()),
+        ]);
+        rows.push(json!({
+            "chain": p.chain,
+            "threshold": json_number(p.threshold),
+            "fit_accuracy": json_number(p.accuracy),
+            "fit_cost": json_number(p.cost),
+            "accuracy": json_number(acc),
+            "cost": json_number(out.mean_cost()),
+        }));
+    }
+    let mut text = serde_json::to_string_pretty(&rows)?;
+    text.push('\n');
+    modelfuse_io::write_atomic(path, |out| out.write_all(text.as_bytes()))
+        .with_context(|| format!("writing the measured frontier to {}", path.display()))
+        .map_err(|e| anyhow::Error::new(WriteError(e)))?;
+    if print {
+        println!("the fitted frontier measured on these samples:");
+        print!("{}", t.render());
+    }
+    Ok(())
+}
+
+fn run_predict(args: PredictArgs) -> Result<()> {
+    let text = modelfuse_io::read_text(&args.fuser)?;
+    let fitted: FittedCascade = serde_json::from_str(&text)
+        .map_err(|e| anyhow!("{}: not a fitted cascade: {e}", args.fuser.display()))?;
+    fitted
+        .check()
+        .map_err(|e| anyhow!("{}: {e}", args.fuser.display()))?;
+    let opts = BuildOptions {
+        classes: Some(fitted.classes.clone()),
+        ..BuildOptions::default()
+    };
+    let loaded = load::predictions(&args.inputs, &opts)?;
+    let out = fitted
+        .predict(&loaded.preds)
+        .map_err(|e| anyhow!("{}: {e}", args.fuser.display()))?;
+    modelfuse_io::write_predictions(&args.output, &out.fused)
+        .with_context(|| format!("writing the fused predictions to {}", args.output.display()))
+        .map_err(|e| anyhow::Error::new(WriteError(e)))?;
+    let n = out.stages.len();
+    let stopped: Vec<f64> = (1..=fitted.chain.len())
+        .map(|s| out.stages.iter().filter(|&&x| x == s).count() as f64 / n as f64)
+        .collect();
+    // With labels: the cascade's accuracy, and beside it the full fusion's
+    // and each model's on the same samples (when all models are given).
+    let mut accuracy = None;
+    let mut full = None;
+    let mut best: Option<(String, f64, f64)> = None;
+    if let Some(path) = &args.labels {
+        let table = load::labels(path)?;
+        let targets: Targets = load::targets(&out.fused, &table, path)?;
+        accuracy = Some(metrics::score(Metric::Accuracy, &out.fused, 0, &targets)?);
+        if let Ok(f) = fitted.full_fusion().predict(&loaded.preds) {
+            full = Some((
+                metrics::score(Metric::Accuracy, &f.fused, 0, &targets)?,
+                f.mean_cost(),
+            ));
+        }
+        for (m, name) in loaded.preds.models().iter().enumerate() {
+            let acc = metrics::score(Metric::Accuracy, &loaded.preds, m, &targets)?;
+            if best.as_ref().is_none_or(|b| acc > b.1) {
+                let cost = fitted.costs.cost_of([name.as_str()]).unwrap_or(f64::NAN);
+                best = Some((name.clone(), acc, cost));
+            }
+        }
+        if let Some(frontier_path) = &args.frontier {
+            measure_frontier(&fitted, &loaded.preds, &targets, frontier_path, !args.json)?;
+        }
+    }
+    if args.json {
+        print_json(&json!({
+            "samples": n,
+            "mean_cost": json_number(out.mean_cost()),
+            "full_cost": json_number(fitted.full.cost),
+            "stopped": stopped,
+            "accuracy": accuracy.map(json_number),
+            "full": full.map(|(a, c)| json!({"accuracy": json_number(a), "cost": json_number(c)})),
+            "best_model": best.as_ref().map(|b| json!({"model": b.0, "accuracy": json_number(b.1), "cost": json_number(b.2)})),
+            "output": args.output.display().to_string(),
+        }));
+        return Ok(());
+    }
+    println!(
+        "ran {} on {n} samples: mean cost {:.4} per sample (all {} models: {:.4}); stops after each stage: {}",
+        fitted.chain.join(" > "),
+        out.mean_cost(),
+        fitted.full.chain.len(),
+        fitted.full.cost,
+        stopped
+            .iter()
+            .map(|s| format!("{:.1}%", 100.0 * s))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    );
+    if let Some(a) = accuracy {
+        println!("cascade: accuracy {a:.4}, cost {:.4}", out.mean_cost());
+    }
+    if let Some((a, c)) = full {
+        println!(
+            "full fusion (mean of all {} models): accuracy {a:.4}, cost {c:.4}",
+            fitted.full.chain.len()
+        );
+        if let Some(acc) = accuracy {
+            if acc >= a {
+                println!(
+                    "the cascade matches or beats the full fusion at {:.1}% of its cost",
+                    100.0 * out.mean_cost() / c
+                );
+            }
+        }
+    }
+    if let Some((name, a, c)) = &best {
+        println!("best single model ({name}): accuracy {a:.4}, cost {c:.4}");
+    }
+    eprintln!("wrote {}", args.output.display());
+    Ok(())
+}
