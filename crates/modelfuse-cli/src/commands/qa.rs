@@ -472,8 +472,13 @@ fn print_report(r: &CrossFit) {
         } else {
             ""
         };
+        let label = if row.kind == "oracle" {
+            row.name.clone()
+        } else {
+            format!("{} ({})", row.name, row.kind)
+        };
         t.row(vec![
-            format!("{} ({}){mark}", row.name, row.kind),
+            format!("{label}{mark}"),
             format!("{:.2}", row.exact_match),
             format!("{:.2}", row.f1),
             format!("{:.2}", row.first_half.0),
