@@ -193,8 +193,12 @@ impl Predictions {
                 )));
             }
         }
-        for out in &outputs {
-            check_model_shape(out)?;
+        for (i, out) in outputs.iter().enumerate() {
+            // Models usually share one id list (same file layout, same row
+            // order): comparing the lists is a memcmp per id, far cheaper than
+            // hashing every id of every model again.
+            let ids_checked = i > 0 && out.ids == outputs[0].ids;
+            check_model_shape(out, ids_checked)?;
         }
         let task_kind = task_kind(&outputs, opts)?;
         let ids = aligned_ids(&outputs)?;
@@ -222,8 +226,18 @@ impl Predictions {
         let k = classes.len();
         let mut values = Vec::with_capacity(outputs.len() * n * k);
         let mut hard = Vec::with_capacity(outputs.len());
+        // The file row of each canonical id, computed once per distinct id
+        // list (once in all when every model lists its ids in the same order).
+        let mut rows_for: Option<(&[String], Vec<usize>)> = None;
         for out in &outputs {
-            let block = fill_model(out, &ids, &classes, task, opts)
+            if rows_for
+                .as_ref()
+                .is_none_or(|(list, _)| *list != out.ids.as_slice())
+            {
+                rows_for = Some((out.ids.as_slice(), file_rows(out, &ids)));
+            }
+            let rows = &rows_for.as_ref().expect("just set").1;
+            let block = fill_model(out, rows, &ids, &classes, task, opts)
                 .map_err(|e| e.with_model(out.name.clone()))?;
             hard.push(matches!(out.content, Content::Labels(_)));
             values.extend_from_slice(&block);
@@ -534,7 +548,9 @@ enum Kind {
     Regression,
 }
 
-fn check_model_shape(out: &ModelOutput) -> Result<()> {
+/// Checks one model's sizes, and its ids for duplicates unless
+/// `ids_checked` (they equal an already checked model's).
+fn check_model_shape(out: &ModelOutput, ids_checked: bool) -> Result<()> {
     let err = |msg: String| Err(Error::shape(msg).with_model(out.name.clone()));
     if out.ids.is_empty() {
         return err("expected at least one row, found none".into());
@@ -568,7 +584,7 @@ fn check_model_shape(out: &ModelOutput) -> Result<()> {
         }
         _ => {}
     }
-    if let Some(dup) = first_duplicate(&out.ids) {
+    if let Some(dup) = first_duplicate(&out.ids).filter(|_| !ids_checked) {
         return Err(
             Error::mismatch("the id appears more than once; ids must be unique")
                 .with_model(out.name.clone())
@@ -636,6 +652,9 @@ fn aligned_ids(outputs: &[ModelOutput]) -> Result<Vec<String>> {
     ids.sort_by(|a, b| id_order(a, b));
     let reference: BTreeSet<&str> = first.ids.iter().map(|s| s.as_str()).collect();
     for out in &outputs[1..] {
+        if out.ids == first.ids {
+            continue;
+        }
         let other: BTreeSet<&str> = out.ids.iter().map(|s| s.as_str()).collect();
         if other != reference {
             let missing: Vec<&str> = reference.difference(&other).copied().collect();
@@ -748,26 +767,34 @@ fn discover_classes(outputs: &[ModelOutput], opts: &BuildOptions) -> Result<Vec<
     Ok(classes)
 }
 
-/// One model's aligned block: rows reordered to `ids`, columns to `classes`.
-fn fill_model(
-    out: &ModelOutput,
-    ids: &[String],
-    classes: &[String],
-    task: Task,
-    opts: &BuildOptions,
-) -> Result<Vec<f32>> {
-    let k = classes.len();
+/// For each canonical id, the row of `out` that holds it (the ids are
+/// already checked to be the same set).
+fn file_rows(out: &ModelOutput, ids: &[String]) -> Vec<usize> {
     let row_of: HashMap<&str, usize> = out
         .ids
         .iter()
         .enumerate()
         .map(|(i, s)| (s.as_str(), i))
         .collect();
+    ids.iter().map(|id| row_of[id.as_str()]).collect()
+}
+
+/// One model's aligned block: rows reordered to `ids` (`rows[i]` is the
+/// file row of `ids[i]`), columns to `classes`.
+fn fill_model(
+    out: &ModelOutput,
+    rows: &[usize],
+    ids: &[String],
+    classes: &[String],
+    task: Task,
+    opts: &BuildOptions,
+) -> Result<Vec<f32>> {
+    let k = classes.len();
     let mut block = vec![0f32; ids.len() * k];
     match &out.content {
         Content::Values(v) => {
             for (i, id) in ids.iter().enumerate() {
-                let x = v[row_of[id.as_str()]];
+                let x = v[rows[i]];
                 if !x.is_finite() {
                     return Err(Error::invalid_value(format!(
                         "expected a finite value, found {x}"
@@ -785,7 +812,7 @@ fn fill_model(
                 .collect();
             let multilabel = matches!(task, Task::Multilabel { .. });
             for (i, id) in ids.iter().enumerate() {
-                let label = &labels[row_of[id.as_str()]];
+                let label = &labels[rows[i]];
                 for part in split_labels(label, multilabel) {
                     let Some(&j) = class_of.get(part) else {
                         return Err(Error::new(
@@ -808,7 +835,7 @@ fn fill_model(
                 .collect();
             let width = columns.len();
             for (i, id) in ids.iter().enumerate() {
-                let src = &values[row_of[id.as_str()] * width..][..width];
+                let src = &values[rows[i] * width..][..width];
                 let dst = &mut block[i * k..(i + 1) * k];
                 for (j, &c) in col_of.iter().enumerate() {
                     dst[j] = src[c];
