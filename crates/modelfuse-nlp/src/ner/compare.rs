@@ -23,6 +23,7 @@
 //! Cost: O(B · n) for B resamples of n sentences.
 
 use modelfuse::learn::rng::Rng;
+use modelfuse::verdict::{BootstrapOptions, paired_comparison_by};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::ner::metrics::Counts;
@@ -94,35 +95,36 @@ pub fn paired_bootstrap(
             ),
         ));
     }
-    let n = a.len();
-    let root = Rng::new(seed);
-    let mut gains: Vec<f64> = (0..n_resamples)
-        .map(|r| {
-            let mut draw = root.fork(r as u64);
-            let (mut ca, mut cb) = (Counts::default(), Counts::default());
-            for _ in 0..n {
-                let i = draw.below(n);
-                ca.add(a[i]);
-                cb.add(b[i]);
-            }
-            ca.scores().f1 - cb.scores().f1
-        })
-        .collect();
-    let at_most = gains.iter().filter(|&&g| g <= 0.0).count();
-    let at_least = gains.iter().filter(|&&g| g >= 0.0).count();
-    let p_value = (2.0 * at_most.min(at_least) as f64 / n_resamples as f64).min(1.0);
-    gains.sort_by(f64::total_cmp);
-    let q = |p: f64| {
-        let h = (gains.len() - 1) as f64 * p;
-        let lo = h.floor() as usize;
-        let hi = (lo + 1).min(gains.len() - 1);
-        gains[lo] + (h - lo as f64) * (gains[hi] - gains[lo])
+    // The core's paired bootstrap over additive per-item statistics: the
+    // same draws, interval and p-value as every other comparison in
+    // modelfuse. Counts are small integers, exact in f64.
+    let stats = |c: &[Counts]| -> Vec<f64> {
+        c.iter()
+            .flat_map(|c| [c.tp as f64, c.predicted as f64, c.gold as f64])
+            .collect()
     };
+    let f1 = |sum: &[f64]| {
+        Some(
+            Counts {
+                tp: sum[0] as usize,
+                predicted: sum[1] as usize,
+                gold: sum[2] as usize,
+            }
+            .scores()
+            .f1,
+        )
+    };
+    let opts = BootstrapOptions {
+        n_resamples,
+        confidence,
+        seed,
+    };
+    let c = paired_comparison_by(&stats(a), &stats(b), 3, true, f1, &opts)?;
     Ok(Gain {
-        gain: f1_over(a, 0..n) - f1_over(b, 0..n),
-        low: q((1.0 - confidence) / 2.0),
-        high: q((1.0 + confidence) / 2.0),
-        p_value,
+        gain: c.gain,
+        low: c.low,
+        high: c.high,
+        p_value: c.p_value,
     })
 }
 
