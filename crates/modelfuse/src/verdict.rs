@@ -305,7 +305,7 @@ where
     F: Fn(&[f64]) -> Option<f64> + Sync,
 {
     check(opts)?;
-    if width == 0 || a.len() != b.len() || a.len() % width != 0 || a.is_empty() {
+    if width == 0 || a.len() != b.len() || !a.len().is_multiple_of(width) || a.is_empty() {
         return Err(Error::new(
             ErrorKind::Shape,
             format!(

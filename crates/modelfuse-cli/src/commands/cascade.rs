@@ -220,7 +220,6 @@ fn run_fit(args: FitArgs) -> Result<()> {
             .map_err(|e| anyhow::Error::new(WriteError(e)))?;
     }
     // The best single model, with what running it alone costs.
-    let y = targets.classes().expect("classification");
     let mut best: Option<(String, f64, f64)> = None;
     for (m, name) in loaded.preds.models().iter().enumerate() {
         let acc = metrics::score(Metric::Accuracy, &loaded.preds, m, &targets)?;
@@ -230,7 +229,6 @@ fn run_fit(args: FitArgs) -> Result<()> {
         }
     }
     let best = best.expect("at least one model");
-    let _ = y;
     if args.json {
         print_json(&json!({
             "chosen": point_json(&fitted.fitted),
@@ -445,13 +443,13 @@ fn run_predict(args: PredictArgs) -> Result<()> {
             "full fusion (mean of all {} models): accuracy {a:.4}, cost {c:.4}",
             fitted.full.chain.len()
         );
-        if let Some(acc) = accuracy {
-            if acc >= a {
-                println!(
-                    "the cascade matches or beats the full fusion at {:.1}% of its cost",
-                    100.0 * out.mean_cost() / c
-                );
-            }
+        if let Some(acc) = accuracy
+            && acc >= a
+        {
+            println!(
+                "the cascade matches or beats the full fusion at {:.1}% of its cost",
+                100.0 * out.mean_cost() / c
+            );
         }
     }
     if let Some((name, a, c)) = &best {
