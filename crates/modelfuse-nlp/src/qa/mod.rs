@@ -35,11 +35,11 @@
 //! # Ok::<(), modelfuse_nlp::Error>(())
 //! ```
 
-mod fuse;
-mod metrics;
-mod normalize;
-mod report;
-mod squad;
+pub mod fuse;
+pub mod metrics;
+pub mod normalize;
+pub mod report;
+pub mod squad;
 
 pub use fuse::{
     Abstain, FitSummary, FittedQa, FusedAnswer, Objective, QaFuser, QaMethod, WEIGHT_GRID,
