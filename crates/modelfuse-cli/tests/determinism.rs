@@ -65,7 +65,7 @@ fn selection_and_verdicts_do_not_depend_on_threads() {
             &labels,
             "--method",
             "selection",
-            "--bagging",
+            "--bags",
             "5",
             "-o",
             "sel.json",
