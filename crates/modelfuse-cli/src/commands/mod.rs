@@ -3,6 +3,7 @@
 mod auto;
 mod evaluate;
 mod fit;
+pub mod generate;
 mod inspect;
 pub mod ner;
 mod predict;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Auto(a) => auto::run(a),
         Command::Ner { command } => ner::run(command),
         Command::Qa { command } => qa::run(command),
+        Command::Generate { command } => generate::run(command),
     }
 }
 
