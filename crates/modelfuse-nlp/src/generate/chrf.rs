@@ -278,4 +278,27 @@ mod tests {
         assert_eq!(s.0[0], [8, 2, 2]);
         assert_eq!(s.0[2], [0, 0, 0]);
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #[test]
+            fn chrf_of_a_text_against_itself_is_100(text in "\\PC{0,40}") {
+                // A text with no non-whitespace character has no n-grams at
+                // all, and sacrebleu scores it 0 (as we do).
+                prop_assume!(text.chars().any(|c| !is_py_space(c)));
+                prop_assert_eq!(Chrf::CHRF.sentence(&text, &text), 100.0);
+                prop_assert_eq!(Chrf::CHRF_PP.sentence(&text, &text), 100.0);
+            }
+
+            #[test]
+            fn chrf_lies_between_0_and_100(a in "[a-d ]{0,20}", b in "[a-d ]{0,20}") {
+                let v = Chrf::CHRF.sentence(&a, &b);
+                prop_assert!((0.0..=100.0).contains(&v));
+            }
+        }
+    }
 }

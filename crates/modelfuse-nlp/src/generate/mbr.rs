@@ -171,4 +171,73 @@ mod tests {
         assert_eq!(without_self.select_one(2, &u, &w), 1);
         assert_eq!(Mbr::default().select_one(2, &u, &w), 0);
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Short texts from a small alphabet (with spaces and punctuation),
+        /// so that candidates often share n-grams and sometimes coincide.
+        fn text() -> impl Strategy<Value = String> {
+            "[a-c ,.]{0,12}"
+        }
+
+        fn segments(n: usize) -> impl Strategy<Value = Vec<String>> {
+            prop::collection::vec(text(), n)
+        }
+
+        /// The lines as a file: each ended by a newline.
+        fn file(lines: &[String]) -> String {
+            lines.iter().map(|l| format!("{l}\n")).collect()
+        }
+
+        proptest! {
+            #[test]
+            fn mbr_over_one_system_returns_it(seg in segments(5), self_ in any::<bool>()) {
+                let c = Candidates::new(vec![SystemOutput::from_lines("only", &file(&seg))]).unwrap();
+                let m = UtilityMatrices::compute(Utility::Chrf, &c).unwrap();
+                let mbr = Mbr { include_self: self_, ..Mbr::default() };
+                let fused = mbr.fuse(&m, &c, &[1.0]);
+                let want: Vec<&str> = seg.iter().map(String::as_str).collect();
+                prop_assert_eq!(fused, want);
+            }
+
+            #[test]
+            fn mbr_over_identical_systems_returns_that_text(
+                seg in segments(4),
+                copies in 2usize..6,
+                weights in prop::collection::vec(0.01f64..10.0, 6),
+                bleu in any::<bool>(),
+            ) {
+                let outputs = (0..copies)
+                    .map(|i| SystemOutput::from_lines(format!("s{i}"), &file(&seg)))
+                    .collect();
+                let c = Candidates::new(outputs).unwrap();
+                let utility = if bleu { Utility::Bleu { tokenizer: Default::default() } } else { Utility::Chrf };
+                let m = UtilityMatrices::compute(utility, &c).unwrap();
+                let mbr = Mbr { utility, ..Mbr::default() };
+                let fused = mbr.fuse(&m, &c, &weights[..copies]);
+                let want: Vec<&str> = seg.iter().map(String::as_str).collect();
+                prop_assert_eq!(fused, want);
+            }
+
+            #[test]
+            fn mbr_ignores_the_order_the_systems_come_in(
+                a in segments(3), b in segments(3), c in segments(3),
+            ) {
+                let make = |order: [usize; 3]| {
+                    let texts = [&a, &b, &c];
+                    let outputs = order
+                        .iter()
+                        .map(|&i| SystemOutput::from_lines(format!("s{i}"), &file(texts[i])))
+                        .collect();
+                    let cands = Candidates::new(outputs).unwrap();
+                    let m = UtilityMatrices::compute(Utility::Chrf, &cands).unwrap();
+                    Mbr::default().fuse(&m, &cands, &[1.0, 2.0, 3.0]).into_iter().map(str::to_string).collect::<Vec<_>>()
+                };
+                prop_assert_eq!(make([0, 1, 2]), make([2, 0, 1]));
+            }
+        }
+    }
 }
