@@ -21,13 +21,22 @@ const EN_DE_REF: &str = "examples/wmt22/en-de/ref.A.de";
 
 fn stdout_of(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
 fn bad_input(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stderr).unwrap()
 }
 
@@ -50,8 +59,10 @@ fn evaluate_json_for_one_hypothesis_has_exactly_the_metric_keys() {
     assert_eq!(keys, ["bleu", "chrf", "chrf++"]);
     // The golden test checks these against sacrebleu; here, that the CLI
     // reports the same numbers the library computes.
-    let golden: serde_json::Value =
-        serde_json::from_str(include_str!("../../modelfuse-nlp/tests/golden/generate.json")).unwrap();
+    let golden: serde_json::Value = serde_json::from_str(include_str!(
+        "../../modelfuse-nlp/tests/golden/generate.json"
+    ))
+    .unwrap();
     let case = golden["corpus"]
         .as_array()
         .unwrap()
@@ -60,18 +71,26 @@ fn evaluate_json_for_one_hypothesis_has_exactly_the_metric_keys() {
         .unwrap();
     for key in ["chrf", "chrf++", "bleu"] {
         let (got, want) = (v[key].as_f64().unwrap(), case[key].as_f64().unwrap());
-        assert!((got - want).abs() < 1e-9, "{key}: {got} vs sacrebleu {want}");
+        assert!(
+            (got - want).abs() < 1e-9,
+            "{key}: {got} vs sacrebleu {want}"
+        );
     }
 }
 
 #[test]
 fn evaluate_several_hypotheses_keys_them_by_system() {
-    let out = stdout_of(modelfuse().args(["generate", "evaluate", EN_DE_HYP, "--ref", EN_DE_REF, "--json"]));
+    let out = stdout_of(modelfuse().args([
+        "generate", "evaluate", EN_DE_HYP, "--ref", EN_DE_REF, "--json",
+    ]));
     let v = json(&out);
     assert_eq!(v.as_object().unwrap().len(), 9);
     assert!(v["Online-W"]["chrf"].as_f64().unwrap() > 0.0);
     let text = stdout_of(modelfuse().args(["generate", "evaluate", EN_DE_HYP, "--ref", EN_DE_REF]));
-    assert!(text.contains("Online-W") && text.contains("chrF++"), "{text}");
+    assert!(
+        text.contains("Online-W") && text.contains("chrF++"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -83,7 +102,11 @@ fn fused_output_reads_back_through_evaluate() {
         .arg(&fused)
         .output()
         .unwrap();
-    assert!(err.status.success(), "{}", String::from_utf8_lossy(&err.stderr));
+    assert!(
+        err.status.success(),
+        "{}",
+        String::from_utf8_lossy(&err.stderr)
+    );
     let text = std::fs::read_to_string(&fused).unwrap();
     assert_eq!(text.lines().count(), 250);
     let v = json(&stdout_of(
@@ -93,14 +116,28 @@ fn fused_output_reads_back_through_evaluate() {
             .args(["--ref", EN_DE_REF, "--json"]),
     ));
     // The report's mbr-chrf row is the same selection.
-    let r = json(&stdout_of(modelfuse().args(["generate", "report", EN_DE_HYP, "--ref", EN_DE_REF, "--json"])));
-    let row = r["rows"].as_array().unwrap().iter().find(|r| r["name"] == "mbr-chrf").unwrap();
+    let r = json(&stdout_of(modelfuse().args([
+        "generate", "report", EN_DE_HYP, "--ref", EN_DE_REF, "--json",
+    ])));
+    let row = r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "mbr-chrf")
+        .unwrap();
     assert_eq!(v["chrf"], row["chrf"]);
     assert_eq!(v["bleu"], row["bleu"]);
     // Every fused line is one of the systems' lines.
     let first: Vec<String> = std::fs::read_dir(repo().join(EN_DE_HYP))
         .unwrap()
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap().lines().next().unwrap().to_string())
+        .map(|e| {
+            std::fs::read_to_string(e.unwrap().path())
+                .unwrap()
+                .lines()
+                .next()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert!(first.contains(&text.lines().next().unwrap().to_string()));
 }
@@ -113,15 +150,33 @@ fn misaligned_line_counts_are_a_clear_error() {
     std::fs::write(&a, "one\ntwo\nthree\n").unwrap();
     std::fs::write(&b, "one\ntwo\n").unwrap();
     let out = dir.path().join("fused.txt");
-    let err = bad_input(modelfuse().args(["generate", "fuse"]).arg(&a).arg(&b).arg("-o").arg(&out));
+    let err = bad_input(
+        modelfuse()
+            .args(["generate", "fuse"])
+            .arg(&a)
+            .arg(&b)
+            .arg("-o")
+            .arg(&out),
+    );
     assert!(
-        err.contains("b.txt has 2 lines but") && err.contains("a.txt has 3") && err.contains("line-aligned"),
+        err.contains("b.txt has 2 lines but")
+            && err.contains("a.txt has 3")
+            && err.contains("line-aligned"),
         "{err}"
     );
     assert!(!out.exists(), "no output on failure");
     // A reference of the wrong length, too.
-    let err = bad_input(modelfuse().args(["generate", "evaluate"]).arg(&a).arg("--ref").arg(&b));
-    assert!(err.contains("b.txt has 2 lines but the hypotheses have 3"), "{err}");
+    let err = bad_input(
+        modelfuse()
+            .args(["generate", "evaluate"])
+            .arg(&a)
+            .arg("--ref")
+            .arg(&b),
+    );
+    assert!(
+        err.contains("b.txt has 2 lines but the hypotheses have 3"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -130,7 +185,16 @@ fn fit_then_fuse_with_the_fitted_weights() {
     let fitted = dir.path().join("fitted.json");
     let out = stdout_of(
         modelfuse()
-            .args(["generate", "fit", EN_DE_HYP, "--ref", EN_DE_REF, "--lines", "first-half", "-o"])
+            .args([
+                "generate",
+                "fit",
+                EN_DE_HYP,
+                "--ref",
+                EN_DE_REF,
+                "--lines",
+                "first-half",
+                "-o",
+            ])
             .arg(&fitted),
     );
     assert!(out.contains("segments 1..=125"), "{out}");
@@ -145,7 +209,10 @@ fn fit_then_fuse_with_the_fitted_weights() {
             .arg("-o")
             .arg(&fused),
     );
-    assert_eq!(std::fs::read_to_string(&fused).unwrap().lines().count(), 250);
+    assert_eq!(
+        std::fs::read_to_string(&fused).unwrap().lines().count(),
+        250
+    );
     // Systems are checked by name.
     let err = bad_input(
         modelfuse()
@@ -154,7 +221,10 @@ fn fit_then_fuse_with_the_fitted_weights() {
             .arg("-o")
             .arg(dir.path().join("x.txt")),
     );
-    assert!(err.contains("fitted on other systems") && err.contains("LT22"), "{err}");
+    assert!(
+        err.contains("fitted on other systems") && err.contains("LT22"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -171,7 +241,13 @@ fn vote_and_pairwise_scores_and_nbest() {
     )
     .unwrap();
     let out = dir.path().join("voted.txt");
-    stdout_of(modelfuse().args(["generate", "fuse", "--method", "vote"]).args([&a, &b, &c]).arg("-o").arg(&out));
+    stdout_of(
+        modelfuse()
+            .args(["generate", "fuse", "--method", "vote"])
+            .args([&a, &b, &c])
+            .arg("-o")
+            .arg(&out),
+    );
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "paris\n42\n");
     // Pairwise scores: 4 candidates in segment 1 (a, b, c's two), 3 in 2.
     // Candidate 3 ("Lyon") is made the favourite of every scorer.
@@ -191,10 +267,24 @@ fn vote_and_pairwise_scores_and_nbest() {
             .arg("-o")
             .arg(&out),
     );
-    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().next(), Some("Lyon"));
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap().lines().next(),
+        Some("Lyon")
+    );
     std::fs::write(&scores, "{\"scores\": [[1]]}\n").unwrap();
-    let err = bad_input(modelfuse().args(["generate", "fuse"]).args([&a, &b]).arg("--utility").arg(&scores).arg("-o").arg(&out));
-    assert!(err.contains("scores.jsonl has 1 lines but the systems have 2 segments"), "{err}");
+    let err = bad_input(
+        modelfuse()
+            .args(["generate", "fuse"])
+            .args([&a, &b])
+            .arg("--utility")
+            .arg(&scores)
+            .arg("-o")
+            .arg(&out),
+    );
+    assert!(
+        err.contains("scores.jsonl has 1 lines but the systems have 2 segments"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -228,8 +318,10 @@ fn evaluate_zh_tokenizer_on_en_zh_equals_sacrebleu() {
         "zh",
         "--json",
     ])));
-    let golden: serde_json::Value =
-        serde_json::from_str(include_str!("../../modelfuse-nlp/tests/golden/generate.json")).unwrap();
+    let golden: serde_json::Value = serde_json::from_str(include_str!(
+        "../../modelfuse-nlp/tests/golden/generate.json"
+    ))
+    .unwrap();
     let case = golden["corpus"]
         .as_array()
         .unwrap()

@@ -17,7 +17,10 @@ const REPEAT: usize = 8;
 
 fn zh_en() -> (Candidates, Vec<usize>) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/wmt22/zh-en/hyp");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     let outputs = files
         .iter()
@@ -49,7 +52,11 @@ fn mbr(c: &Candidates) -> Vec<usize> {
 pub fn bench_mbr(cr: &mut Criterion) {
     let (c, want) = zh_en();
     assert_eq!((c.systems().len(), c.n_segments()), (12, 2000));
-    assert_eq!(mbr(&c), want, "MBR must pick what sacrebleu's sentence_chrf picks");
+    assert_eq!(
+        mbr(&c),
+        want,
+        "MBR must pick what sacrebleu's sentence_chrf picks"
+    );
     let mut g = cr.benchmark_group("generate/mbr_chrf");
     g.throughput(Throughput::Elements(c.n_segments() as u64));
     g.sample_size(10).measurement_time(Duration::from_secs(10));
@@ -60,7 +67,9 @@ pub fn bench_mbr(cr: &mut Criterion) {
     let (h, r) = (&c.segment(0)[0].text, &c.segment(0)[1].text);
     let mut g = cr.benchmark_group("generate/sentence_chrf");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("one_pair", |b| b.iter(|| Chrf::CHRF.sentence(black_box(h), black_box(r))));
+    g.bench_function("one_pair", |b| {
+        b.iter(|| Chrf::CHRF.sentence(black_box(h), black_box(r)))
+    });
     g.finish();
 }
 
