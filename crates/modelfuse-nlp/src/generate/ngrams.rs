@@ -51,6 +51,11 @@ impl Order {
 /// Counts the n-grams of orders `1..=max_order` of each unit sequence (the
 /// characters, or the word ids, of one text), with ids shared across the
 /// sequences so that counts of different texts can be compared.
+///
+/// N-grams are interned order by order: the n-gram starting at position `i`
+/// is the pair (id of the (n-1)-gram at `i`, unit at `i + n - 1`), so every
+/// lookup hashes one `u64` whatever the order, instead of a slice of n
+/// units. Two n-grams get the same id exactly when their units are equal.
 pub(crate) fn count_all(seqs: &[Vec<u32>], max_order: usize) -> Vec<Counts> {
     let mut out: Vec<Counts> = seqs
         .iter()
@@ -58,18 +63,27 @@ pub(crate) fn count_all(seqs: &[Vec<u32>], max_order: usize) -> Vec<Counts> {
             orders: Vec::with_capacity(max_order),
         })
         .collect();
-    let mut ids: HashMap<&[u32], u32, FastHash> = HashMap::default();
+    let mut ids: HashMap<u64, u32, FastHash> = HashMap::default();
+    // Per sequence, the id of the current order's n-gram at each position.
+    let mut prev: Vec<Vec<u32>> = seqs.iter().map(|s| Vec::with_capacity(s.len())).collect();
     let mut buf: Vec<u32> = Vec::new();
     for n in 1..=max_order {
         ids.clear();
-        for (seq, counts) in seqs.iter().zip(out.iter_mut()) {
+        for ((seq, counts), prev) in seqs.iter().zip(out.iter_mut()).zip(prev.iter_mut()) {
             buf.clear();
             if seq.len() >= n {
-                for gram in seq.windows(n) {
+                for i in 0..=seq.len() - n {
+                    let key = if n == 1 {
+                        u64::from(seq[i])
+                    } else {
+                        (u64::from(prev[i]) << 32) | u64::from(seq[i + n - 1])
+                    };
                     let next = ids.len() as u32;
-                    buf.push(*ids.entry(gram).or_insert(next));
+                    buf.push(*ids.entry(key).or_insert(next));
                 }
             }
+            prev.clear();
+            prev.extend_from_slice(&buf);
             counts.orders.push(run_lengths(&mut buf));
         }
     }
