@@ -94,6 +94,12 @@ fn evaluate_several_hypotheses_keys_them_by_system() {
 }
 
 #[test]
+fn evaluate_text_output_is_stable() {
+    let out = stdout_of(modelfuse().args(["generate", "evaluate", EN_DE_HYP, "--ref", EN_DE_REF]));
+    insta::assert_snapshot!("generate_evaluate_en_de", out);
+}
+
+#[test]
 fn fused_output_reads_back_through_evaluate() {
     let dir = tempfile::tempdir().unwrap();
     let fused = dir.path().join("fused.de");

@@ -172,6 +172,30 @@ mod tests {
         assert_eq!(Mbr::default().select_one(2, &u, &w), 0);
     }
 
+    #[test]
+    fn results_do_not_depend_on_the_thread_count() {
+        let outputs = (0..5)
+            .map(|s| {
+                let lines: String = (0..40)
+                    .map(|i| format!("w{} x{} y{}\n", i % (s + 2), i % 3, (i * s) % 5))
+                    .collect();
+                SystemOutput::from_lines(format!("s{s}"), &lines)
+            })
+            .collect();
+        let c = Candidates::new(outputs).unwrap();
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let m = UtilityMatrices::compute(Utility::Chrf, &c).unwrap();
+                (Mbr::default().select(&m, &c, &[0.1, 0.2, 0.3, 0.2, 0.2]), m)
+            })
+        };
+        assert_eq!(run(1), run(3));
+    }
+
     mod properties {
         use proptest::prelude::*;
 
