@@ -12,7 +12,9 @@ slice() { # pair, number of segments
         sys=${f##*.hyp.}; sys=${sys%."$tgt"}
         head -n "$n" "$f" > "$here/$pair/hyp/$sys.$tgt"
     done
-    head -n "$n" "$src/$pair/generaltest2022.$pair.ref.A.$tgt" > "$here/$pair/ref.A.$tgt"
+    for r in A B; do
+        head -n "$n" "$src/$pair/generaltest2022.$pair.ref.$r.$tgt" > "$here/$pair/ref.$r.$tgt"
+    done
 }
 slice en-de 250
 slice de-en 250

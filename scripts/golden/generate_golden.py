@@ -8,6 +8,9 @@ Writes `crates/modelfuse-nlp/tests/golden/generate.json`, read by
   de-en, zh-en with the 13a tokeniser; en-zh with `zh` and, for contrast, 13a),
   sacrebleu's corpus chrF, chrF++ and BLEU against reference A, and the
   summed sufficient statistics behind each (compared exactly in Rust).
+- `corpus_two_refs`: the same with references A and B together (sacrebleu's
+  multi-reference rules: chrF takes each segment's best reference, BLEU clips
+  by the largest count in any reference and takes the closest length).
 - `sentence`: sentence chrF, chrF++ and BLEU (`sentence_bleu` defaults: exp
   smoothing, effective order) on a sample of segments: each system against
   reference A, and against another system's output (the pairs MBR scores).
@@ -61,14 +64,19 @@ def load(pair):
     return hyps, ref
 
 
-def stats(metric, hyps, ref):
-    per_segment = metric._extract_corpus_statistics(hyps, [ref])
+def load_ref_b(pair):
+    tgt = pair.split("-")[1]
+    return read_lines(EXAMPLES / pair / f"ref.B.{tgt}")
+
+
+def stats(metric, hyps, ref, ref_b=None):
+    per_segment = metric._extract_corpus_statistics(hyps, [ref] if ref_b is None else [ref, ref_b])
     return [int(v) for v in sacrebleu.utils.sum_of_lists(per_segment)]
 
 
 def main():
     chrf, chrfpp = CHRF(), CHRF(word_order=2)
-    corpus, sentence = [], []
+    corpus, sentence, multi = [], [], []
     for pair, tokenizers in PAIRS:
         hyps, ref = load(pair)
         names = sorted(hyps)
@@ -84,7 +92,20 @@ def main():
                     "bleu": bleu.corpus_score(hyps[s], [ref]).score,
                     "bleu_stats": stats(bleu, hyps[s], ref),
                 })
+        # References A and B together: sacrebleu's multi-reference rules.
+        ref_b = load_ref_b(pair)
         tok = tokenizers[0]
+        bleu = BLEU(tokenize=tok)
+        for s in names:
+            multi.append({
+                "pair": pair, "system": s, "tokenize": tok,
+                "chrf": chrf.corpus_score(hyps[s], [ref, ref_b]).score,
+                "chrf_stats": stats(chrf, hyps[s], ref, ref_b),
+                "chrf++": chrfpp.corpus_score(hyps[s], [ref, ref_b]).score,
+                "chrf++_stats": stats(chrfpp, hyps[s], ref, ref_b),
+                "bleu": bleu.corpus_score(hyps[s], [ref, ref_b]).score,
+                "bleu_stats": stats(bleu, hyps[s], ref, ref_b),
+            })
         for k, s in enumerate(names):
             other = names[(k + 1) % len(names)]
             for seg in range(k % SENTENCE_EVERY, len(ref), SENTENCE_EVERY):
@@ -152,13 +173,14 @@ def main():
         "versions": {"python": platform.python_version(), "sacrebleu": sacrebleu.__version__},
         "signatures": {k: str(m.get_signature()) for k, m in sig_metrics.items()},
         "corpus": corpus,
+        "corpus_two_refs": multi,
         "sentence": sentence,
         "edge": edge,
         "mbr": {"pair": "zh-en", "systems": names, "picks": picks},
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}: {len(corpus)} corpus, {len(sentence)} sentence, {len(edge)} edge cases")
+    print(f"wrote {OUT}: {len(corpus)} corpus, {len(multi)} two-reference, {len(sentence)} sentence, {len(edge)} edge cases")
 
 
 if __name__ == "__main__":

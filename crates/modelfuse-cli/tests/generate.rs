@@ -79,6 +79,37 @@ fn evaluate_json_for_one_hypothesis_has_exactly_the_metric_keys() {
 }
 
 #[test]
+fn evaluate_with_two_references_equals_sacrebleu() {
+    let v = json(&stdout_of(modelfuse().args([
+        "generate",
+        "evaluate",
+        "examples/wmt22/de-en/hyp/LT22.en",
+        "--ref",
+        "examples/wmt22/de-en/ref.A.en",
+        "--ref",
+        "examples/wmt22/de-en/ref.B.en",
+        "--json",
+    ])));
+    let golden: serde_json::Value = serde_json::from_str(include_str!(
+        "../../modelfuse-nlp/tests/golden/generate.json"
+    ))
+    .unwrap();
+    let case = golden["corpus_two_refs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["pair"] == "de-en" && c["system"] == "LT22")
+        .unwrap();
+    for key in ["chrf", "chrf++", "bleu"] {
+        let (got, want) = (v[key].as_f64().unwrap(), case[key].as_f64().unwrap());
+        assert!(
+            (got - want).abs() < 1e-9,
+            "{key}: {got} vs sacrebleu {want}"
+        );
+    }
+}
+
+#[test]
 fn evaluate_several_hypotheses_keys_them_by_system() {
     let out = stdout_of(modelfuse().args([
         "generate", "evaluate", EN_DE_HYP, "--ref", EN_DE_REF, "--json",

@@ -2,7 +2,9 @@
 //!
 //! The expected values come from `scripts/golden/generate_golden.py`
 //! (`tests/golden/generate.json`); the texts are the committed slices in
-//! `examples/wmt22/`. Statistics must be equal; scores within 1e-9.
+//! `examples/wmt22/`. Statistics must be equal; scores within 1e-9. One
+//! reference (A) throughout, plus A and B together for the multi-reference
+//! rules.
 
 use std::path::{Path, PathBuf};
 
@@ -47,6 +49,14 @@ fn reference(pair: &str) -> Vec<String> {
         &examples()
             .join(pair)
             .join(format!("ref.A.{}", target(pair))),
+    )
+}
+
+fn reference_b(pair: &str) -> Vec<String> {
+    lines(
+        &examples()
+            .join(pair)
+            .join(format!("ref.B.{}", target(pair))),
     )
 }
 
@@ -96,6 +106,41 @@ fn corpus_scores_and_statistics_equal_sacrebleu() {
         }
         let bleu = Bleu::corpus_default(tok);
         let s: BleuStats = bleu.corpus_stats(&h, &r);
+        let mut flat = vec![s.hyp_len, s.ref_len];
+        flat.extend(s.correct);
+        flat.extend(s.total);
+        assert_eq!(flat, u64s(&case["bleu_stats"]), "{what} bleu statistics");
+        close(&format!("{what} bleu"), bleu.score(&s), &case["bleu"]);
+    }
+}
+
+#[test]
+fn two_reference_corpus_scores_equal_sacrebleu() {
+    let g = golden();
+    let cases = g["corpus_two_refs"].as_array().unwrap();
+    assert!(cases.len() >= 40);
+    for case in cases {
+        let (pair, system) = (
+            case["pair"].as_str().unwrap(),
+            case["system"].as_str().unwrap(),
+        );
+        let tok: Tokenizer = case["tokenize"].as_str().unwrap().parse().unwrap();
+        let what = format!("{pair} {system} {tok} (refs A, B)");
+        let (h, a, b) = (hyp(pair, system), reference(pair), reference_b(pair));
+        let (h, a, b) = (refs(&h), refs(&a), refs(&b));
+        let streams: [&[&str]; 2] = [&a, &b];
+        for (chrf, key) in [(Chrf::CHRF, "chrf"), (Chrf::CHRF_PP, "chrf++")] {
+            let stats = chrf.corpus_stats_multi(&h, &streams);
+            let flat: Vec<u64> = stats.0.iter().flatten().copied().collect();
+            assert_eq!(
+                flat,
+                u64s(&case[format!("{key}_stats")]),
+                "{what} {key} statistics"
+            );
+            close(&format!("{what} {key}"), chrf.score(&stats), &case[key]);
+        }
+        let bleu = Bleu::corpus_default(tok);
+        let s = bleu.corpus_stats_multi(&h, &streams);
         let mut flat = vec![s.hyp_len, s.ref_len];
         flat.extend(s.correct);
         flat.extend(s.total);

@@ -46,9 +46,10 @@ pub struct Inputs {
 pub struct EvaluateArgs {
     #[command(flatten)]
     pub hyps: Inputs,
-    /// The reference, line-aligned with the hypotheses.
-    #[arg(long = "ref", value_name = "REF")]
-    pub reference: PathBuf,
+    /// The reference, line-aligned with the hypotheses; repeat `--ref` for
+    /// several references (scored as sacrebleu scores multiple references).
+    #[arg(long = "ref", value_name = "REF", required = true)]
+    pub reference: Vec<PathBuf>,
     /// BLEU's tokeniser: 13a (default) or zh (Chinese targets).
     #[arg(long, default_value = "13a", value_parser = parse_tokenizer)]
     pub tokenize: Tokenizer,
@@ -112,9 +113,9 @@ pub enum Lines {
 pub struct FitArgs {
     #[command(flatten)]
     pub hyps: Inputs,
-    /// The reference of the development segments.
-    #[arg(long = "ref", value_name = "REF")]
-    pub reference: PathBuf,
+    /// The reference of the development segments (repeat for several).
+    #[arg(long = "ref", value_name = "REF", required = true)]
+    pub reference: Vec<PathBuf>,
     /// Which segments to fit on.
     #[arg(long, value_enum, default_value = "all")]
     pub lines: Lines,
@@ -132,9 +133,10 @@ pub struct FitArgs {
 pub struct ReportArgs {
     #[command(flatten)]
     pub hyps: Inputs,
-    /// The reference, line-aligned with the hypotheses.
-    #[arg(long = "ref", value_name = "REF")]
-    pub reference: PathBuf,
+    /// The reference, line-aligned with the hypotheses; repeat `--ref` for
+    /// several references (scored as sacrebleu scores multiple references).
+    #[arg(long = "ref", value_name = "REF", required = true)]
+    pub reference: Vec<PathBuf>,
     /// BLEU's tokeniser: 13a (default) or zh (Chinese targets).
     #[arg(long, default_value = "13a", value_parser = parse_tokenizer)]
     pub tokenize: Tokenizer,
@@ -248,17 +250,28 @@ fn candidates(loaded: Vec<Loaded>) -> Result<Candidates> {
     )?)
 }
 
-fn read_reference(path: &Path, n: usize) -> Result<Vec<String>> {
-    let text = modelfuse_io::read_text(path)?;
-    let lines: Vec<String> = text.lines().map(str::to_string).collect();
-    if lines.len() != n {
-        bail!(
-            "{} has {} lines but the hypotheses have {n}; the reference must be line-aligned with them",
-            path.display(),
-            lines.len()
-        );
-    }
-    Ok(lines)
+/// Reads every reference file; each must have one line per segment.
+fn read_references(paths: &[PathBuf], n: usize) -> Result<Vec<Vec<String>>> {
+    paths
+        .iter()
+        .map(|path| {
+            let text = modelfuse_io::read_text(path)?;
+            let lines: Vec<String> = text.lines().map(str::to_string).collect();
+            if lines.len() != n {
+                bail!(
+                    "{} has {} lines but the hypotheses have {n}; the reference must be line-aligned with them",
+                    path.display(),
+                    lines.len()
+                );
+            }
+            Ok(lines)
+        })
+        .collect()
+}
+
+/// Reference streams as `refs[stream][segment]` string slices.
+fn streams(refs: &[Vec<String>]) -> Vec<Vec<&str>> {
+    refs.iter().map(|r| as_strs(r)).collect()
 }
 
 fn as_strs(v: &[String]) -> Vec<&str> {
@@ -269,8 +282,9 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
     let loaded = load_systems(&args.hyps.inputs)?;
     let n = loaded[0].output.segments.len();
     let candidates = candidates(loaded)?;
-    let refs = read_reference(&args.reference, n)?;
-    let refs = as_strs(&refs);
+    let refs = read_references(&args.reference, n)?;
+    let refs = streams(&refs);
+    let refs: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
     let bleu = Bleu::corpus_default(args.tokenize);
     let scores: Vec<(String, [f64; 3])> = candidates
         .systems()
@@ -278,9 +292,9 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
         .zip(candidates.one_best())
         .map(|(name, hyps)| {
             let s = [
-                Chrf::CHRF.corpus(&hyps, &refs),
-                Chrf::CHRF_PP.corpus(&hyps, &refs),
-                bleu.corpus(&hyps, &refs),
+                Chrf::CHRF.corpus_multi(&hyps, &refs),
+                Chrf::CHRF_PP.corpus_multi(&hyps, &refs),
+                bleu.corpus_multi(&hyps, &refs),
             ];
             (name.clone(), s)
         })
@@ -306,7 +320,8 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
         ]);
     }
     println!(
-        "{n} segments; sacrebleu 2.6.0 signatures: chrF2 nc:6|nw:0|space:no, chrF++ nw:2, BLEU tok:{}|smooth:exp\n",
+        "{n} segments; sacrebleu 2.6.0 signatures: chrF2 nrefs:{}|nc:6|nw:0|space:no, chrF++ nw:2, BLEU tok:{}|smooth:exp\n",
+        refs.len(),
         args.tokenize
     );
     print!("{}", t.render());
@@ -404,7 +419,7 @@ fn write_lines(path: &Path, lines: &[String]) -> Result<()> {
 fn fit(args: FitArgs) -> Result<()> {
     let all = candidates(load_systems(&args.hyps.inputs)?)?;
     let n = all.n_segments();
-    let refs = read_reference(&args.reference, n)?;
+    let refs = read_references(&args.reference, n)?;
     let [first, second] = generate::halves(n);
     let range = match args.lines {
         Lines::FirstHalf => first,
@@ -413,7 +428,9 @@ fn fit(args: FitArgs) -> Result<()> {
     };
     let (mbr, m) = matrices(&args.utility, None, &all)?;
     let dev = all.slice(range.clone());
-    let reference = generate::ReferenceStats::compute(&dev, &as_strs(&refs[range.clone()]))?;
+    let refs: Vec<Vec<&str>> = refs.iter().map(|r| as_strs(&r[range.clone()])).collect();
+    let refs: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
+    let reference = generate::ReferenceStats::compute(&dev, &refs)?;
     let fitted = WeightSearch::default().fit(&mbr, &m.slice(range.clone()), &dev, &reference);
     let json = fitted.to_json();
     modelfuse_io::write_atomic(&args.output, |w| writeln!(w, "{json}"))
@@ -450,12 +467,14 @@ fn fit(args: FitArgs) -> Result<()> {
 
 fn report(args: ReportArgs) -> Result<()> {
     let candidates = candidates(load_systems(&args.hyps.inputs)?)?;
-    let refs = read_reference(&args.reference, candidates.n_segments())?;
+    let refs = read_references(&args.reference, candidates.n_segments())?;
+    let refs = streams(&refs);
+    let refs: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
     let settings = ReportSettings {
         tokenizer: args.tokenize,
         search: WeightSearch::default(),
     };
-    let r = generate::report(&candidates, &as_strs(&refs), &settings)?;
+    let r = generate::report(&candidates, &refs, &settings)?;
     if args.json {
         print_json(&serde_json::to_value(&r)?);
         return Ok(());

@@ -115,6 +115,46 @@ impl Bleu {
         s
     }
 
+    /// The statistics of `hyp` against several references, as sacrebleu
+    /// computes them: each n-gram clipped by its largest count in any
+    /// reference, and the reference length closest to the hypothesis length
+    /// (ties: the shorter).
+    pub fn stats_multi(&self, hyp: &Profile, references: &[Profile]) -> BleuStats {
+        let Some((first, rest)) = references.split_first() else {
+            return BleuStats {
+                hyp_len: hyp.counts.orders[0].total,
+                total: std::array::from_fn(|n| hyp.counts.orders[n].total),
+                ..BleuStats::default()
+            };
+        };
+        let mut merged = first.counts.orders.clone();
+        for r in rest {
+            for (m, o) in merged.iter_mut().zip(&r.counts.orders) {
+                *m = m.max_union(o);
+            }
+        }
+        let hyp_len = hyp.counts.orders[0].total;
+        let mut closest: Option<(u64, u64)> = None;
+        for r in references {
+            let len = r.counts.orders[0].total;
+            let diff = hyp_len.abs_diff(len);
+            closest = match closest {
+                Some((d, l)) if d < diff || (d == diff && l <= len) => Some((d, l)),
+                _ => Some((diff, len)),
+            };
+        }
+        let mut s = BleuStats {
+            hyp_len,
+            ref_len: closest.map_or(0, |(_, l)| l),
+            ..BleuStats::default()
+        };
+        for n in 0..MAX_ORDER {
+            s.total[n] = hyp.counts.orders[n].total;
+            s.correct[n] = hyp.counts.orders[n].clipped_matches(&merged[n]);
+        }
+        s
+    }
+
     /// The BLEU score (0 to 100) of summed statistics, in sacrebleu's
     /// operation order (`compute_bleu` with `smooth_method="exp"`).
     pub fn score(&self, s: &BleuStats) -> f64 {
@@ -164,13 +204,21 @@ impl Bleu {
     /// The summed statistics of aligned hypotheses and references, counted in
     /// parallel (integer sums: independent of the thread count).
     pub fn corpus_stats(&self, hyps: &[&str], refs: &[&str]) -> BleuStats {
+        self.corpus_stats_multi(hyps, &[refs])
+    }
+
+    /// [`Bleu::corpus_stats`] with several reference streams
+    /// (`refs[stream][segment]`; see [`Bleu::stats_multi`]).
+    pub fn corpus_stats_multi(&self, hyps: &[&str], refs: &[&[&str]]) -> BleuStats {
         use rayon::prelude::*;
-        debug_assert_eq!(hyps.len(), refs.len());
+        debug_assert!(refs.iter().all(|r| r.len() == hyps.len()));
         hyps.par_iter()
-            .zip(refs.par_iter())
-            .map(|(h, r)| {
-                let p = self.profiles(&[h, r]);
-                self.stats(&p[0], &p[1])
+            .enumerate()
+            .map(|(i, h)| {
+                let mut texts = vec![*h];
+                texts.extend(refs.iter().map(|r| r[i]));
+                let p = self.profiles(&texts);
+                self.stats_multi(&p[0], &p[1..])
             })
             .reduce(BleuStats::default, |mut a, b| {
                 a += &b;
@@ -181,6 +229,11 @@ impl Bleu {
     /// Corpus BLEU: statistics summed over the segments, then one score.
     pub fn corpus(&self, hyps: &[&str], refs: &[&str]) -> f64 {
         self.score(&self.corpus_stats(hyps, refs))
+    }
+
+    /// Corpus BLEU against several reference streams.
+    pub fn corpus_multi(&self, hyps: &[&str], refs: &[&[&str]]) -> f64 {
+        self.score(&self.corpus_stats_multi(hyps, refs))
     }
 }
 

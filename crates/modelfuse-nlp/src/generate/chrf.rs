@@ -200,6 +200,21 @@ impl Chrf {
         100.0 * score
     }
 
+    /// The statistics of `hyp` against several references: those of the
+    /// reference giving the highest chrF (the first such, as sacrebleu keeps
+    /// a reference only when its score is strictly higher).
+    pub fn best_stats(&self, hyp: &Profile, references: &[Profile]) -> ChrfStats {
+        let mut best = (ChrfStats::default(), -1.0);
+        for r in references {
+            let stats = self.stats(hyp, r);
+            let f = self.score(&stats);
+            if f > best.1 {
+                best = (stats, f);
+            }
+        }
+        best.0
+    }
+
     /// Sentence chrF of one hypothesis against one reference (sacrebleu's
     /// `sentence_chrf`).
     pub fn sentence(&self, hyp: &str, reference: &str) -> f64 {
@@ -212,13 +227,22 @@ impl Chrf {
     /// depend on the thread count). Lengths must match (the caller checks and
     /// names the files).
     pub fn corpus_stats(&self, hyps: &[&str], refs: &[&str]) -> ChrfStats {
+        self.corpus_stats_multi(hyps, &[refs])
+    }
+
+    /// [`Chrf::corpus_stats`] with several reference streams
+    /// (`refs[stream][segment]`), each segment scored against its best
+    /// reference ([`Chrf::best_stats`]).
+    pub fn corpus_stats_multi(&self, hyps: &[&str], refs: &[&[&str]]) -> ChrfStats {
         use rayon::prelude::*;
-        debug_assert_eq!(hyps.len(), refs.len());
+        debug_assert!(refs.iter().all(|r| r.len() == hyps.len()));
         hyps.par_iter()
-            .zip(refs.par_iter())
-            .map(|(h, r)| {
-                let p = self.profiles(&[h, r]);
-                self.stats(&p[0], &p[1])
+            .enumerate()
+            .map(|(i, h)| {
+                let mut texts = vec![*h];
+                texts.extend(refs.iter().map(|r| r[i]));
+                let p = self.profiles(&texts);
+                self.best_stats(&p[0], &p[1..])
             })
             .reduce(ChrfStats::default, |mut a, b| {
                 a += &b;
@@ -230,6 +254,11 @@ impl Chrf {
     /// segments, then one score.
     pub fn corpus(&self, hyps: &[&str], refs: &[&str]) -> f64 {
         self.score(&self.corpus_stats(hyps, refs))
+    }
+
+    /// Corpus chrF against several reference streams.
+    pub fn corpus_multi(&self, hyps: &[&str], refs: &[&[&str]]) -> f64 {
+        self.score(&self.corpus_stats_multi(hyps, refs))
     }
 }
 

@@ -33,18 +33,27 @@ pub struct ReferenceStats {
 }
 
 impl ReferenceStats {
-    /// Counts each candidate against its segment's reference (chrF2).
+    /// Counts each candidate against its segment's reference (chrF2); with
+    /// several reference streams (`refs[stream][segment]`), against the
+    /// reference that gives it the best chrF, as sacrebleu does.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Mismatch`] when `refs` does not have one line per segment.
-    pub fn compute(candidates: &Candidates, refs: &[&str]) -> Result<ReferenceStats> {
-        if refs.len() != candidates.n_segments() {
+    /// [`ErrorKind::Mismatch`] when there is no reference stream or a stream
+    /// does not have one line per segment.
+    pub fn compute(candidates: &Candidates, refs: &[&[&str]]) -> Result<ReferenceStats> {
+        if refs.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Mismatch,
+                "expected a reference, found none",
+            ));
+        }
+        if let Some(bad) = refs.iter().find(|r| r.len() != candidates.n_segments()) {
             return Err(Error::new(
                 ErrorKind::Mismatch,
                 format!(
                     "the reference has {} lines but the systems have {}; they must be line-aligned",
-                    refs.len(),
+                    bad.len(),
                     candidates.n_segments()
                 ),
             ));
@@ -53,13 +62,16 @@ impl ReferenceStats {
         let per_segment = candidates
             .segments()
             .par_iter()
-            .zip(refs.par_iter())
-            .map(|(seg, r)| {
+            .enumerate()
+            .map(|(i, seg)| {
                 let mut texts: Vec<&str> = seg.iter().map(|c| c.text.as_str()).collect();
-                texts.push(r);
+                texts.extend(refs.iter().map(|r| r[i]));
                 let p = chrf.profiles(&texts);
-                let (reference, cands) = p.split_last().expect("the reference was pushed");
-                cands.iter().map(|c| chrf.stats(c, reference)).collect()
+                let (cands, references) = p.split_at(seg.len());
+                cands
+                    .iter()
+                    .map(|c| chrf.best_stats(c, references))
+                    .collect()
             })
             .collect();
         Ok(ReferenceStats { per_segment })
@@ -328,7 +340,7 @@ mod tests {
         let (c, refs) = dev();
         let mbr = Mbr::default();
         let m = UtilityMatrices::compute(Utility::Chrf, &c).unwrap();
-        let r = ReferenceStats::compute(&c, &refs).unwrap();
+        let r = ReferenceStats::compute(&c, &[&refs]).unwrap();
         let f = WeightSearch::default().fit(&mbr, &m, &c, &r);
         assert!(f.fitted_on.chrf_fitted > f.fitted_on.chrf_uniform);
         assert_eq!(mbr.fuse(&m, &c, &f.weights), refs);
@@ -339,7 +351,7 @@ mod tests {
     fn fitted_fusers_round_trip_and_check_names() {
         let (c, refs) = dev();
         let m = UtilityMatrices::compute(Utility::Chrf, &c).unwrap();
-        let r = ReferenceStats::compute(&c, &refs).unwrap();
+        let r = ReferenceStats::compute(&c, &[&refs]).unwrap();
         let f = WeightSearch::default().fit(&Mbr::default(), &m, &c, &r);
         let back = FittedMbr::from_json(&f.to_json()).unwrap();
         assert_eq!(back, f);
@@ -360,7 +372,7 @@ mod tests {
     #[test]
     fn the_oracle_picks_the_best_candidate_per_segment() {
         let (c, refs) = dev();
-        let r = ReferenceStats::compute(&c, &refs).unwrap();
+        let r = ReferenceStats::compute(&c, &[&refs]).unwrap();
         assert_eq!(r.oracle(), [2, 2]);
         assert_eq!(r.corpus_chrf(&[2, 2]), 100.0);
     }

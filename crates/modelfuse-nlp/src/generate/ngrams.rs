@@ -48,6 +48,31 @@ impl Order {
     }
 }
 
+impl Order {
+    /// The n-grams of either, each with the larger of its two counts (how
+    /// BLEU merges several references).
+    pub(crate) fn max_union(&self, other: &Order) -> Order {
+        let (a, b) = (&self.grams, &other.grams);
+        let mut grams = Vec::with_capacity(a.len().max(b.len()));
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            if j == b.len() || (i < a.len() && a[i].0 < b[j].0) {
+                grams.push(a[i]);
+                i += 1;
+            } else if i == a.len() || b[j].0 < a[i].0 {
+                grams.push(b[j]);
+                j += 1;
+            } else {
+                grams.push((a[i].0, a[i].1.max(b[j].1)));
+                i += 1;
+                j += 1;
+            }
+        }
+        let total = grams.iter().map(|&(_, c)| u64::from(c)).sum();
+        Order { grams, total }
+    }
+}
+
 /// Counts the n-grams of orders `1..=max_order` of each unit sequence (the
 /// characters, or the word ids, of one text), with ids shared across the
 /// sequences so that counts of different texts can be compared.
@@ -175,6 +200,15 @@ mod tests {
         // bigrams: aa,aa,ab vs aa,ab
         assert_eq!(c[0].orders[1].clipped_matches(&c[1].orders[1]), 2);
         assert_eq!(c[1].orders[1].clipped_matches(&c[0].orders[1]), 2);
+    }
+
+    #[test]
+    fn max_union_keeps_the_larger_count() {
+        let c = count_all(&[chars("aab"), chars("abbc")], 1);
+        let u = c[0].orders[0].max_union(&c[1].orders[0]);
+        // a:2, b:2, c:1
+        assert_eq!(u.total, 5);
+        assert_eq!(u.grams.len(), 3);
     }
 
     #[test]

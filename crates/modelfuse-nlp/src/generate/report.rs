@@ -91,24 +91,25 @@ pub fn halves(n: usize) -> [std::ops::Range<usize>; 2] {
 }
 
 struct Scorer<'a> {
-    refs: &'a [&'a str],
+    refs: &'a [&'a [&'a str]],
     bleu: Bleu,
 }
 
 impl Scorer<'_> {
     fn row(&self, name: &str, kind: RowKind, texts: &[&str], range: std::ops::Range<usize>) -> Row {
-        let refs = &self.refs[range];
+        let refs: Vec<&[&str]> = self.refs.iter().map(|r| &r[range.clone()]).collect();
         Row {
             name: name.to_string(),
             kind,
-            chrf: Chrf::CHRF.corpus(texts, refs),
-            chrf_pp: Chrf::CHRF_PP.corpus(texts, refs),
-            bleu: self.bleu.corpus(texts, refs),
+            chrf: Chrf::CHRF.corpus_multi(texts, &refs),
+            chrf_pp: Chrf::CHRF_PP.corpus_multi(texts, &refs),
+            bleu: self.bleu.corpus_multi(texts, &refs),
         }
     }
 }
 
-/// Builds the report of `candidates` against `refs`.
+/// Builds the report of `candidates` against one or more reference streams
+/// (`refs[stream][segment]`).
 ///
 /// Rows: each system; `mbr-chrf` (uniform weights, self included, the
 /// default), `mbr-chrf-no-self`, `mbr-bleu`, `vote`; `mbr-chrf-learned`, the
@@ -120,7 +121,11 @@ impl Scorer<'_> {
 ///
 /// [`crate::ErrorKind::Mismatch`] when `refs` is not line-aligned with the
 /// systems.
-pub fn report(candidates: &Candidates, refs: &[&str], settings: &ReportSettings) -> Result<Report> {
+pub fn report(
+    candidates: &Candidates,
+    refs: &[&[&str]],
+    settings: &ReportSettings,
+) -> Result<Report> {
     let n = candidates.n_segments();
     let reference = ReferenceStats::compute(candidates, refs)?;
     let scorer = Scorer {
@@ -271,7 +276,7 @@ mod tests {
         ])
         .unwrap();
         let refs = ["the cat sat", "hello world", "it rains", "yes"];
-        let r = report(&c, &refs, &ReportSettings::default()).unwrap();
+        let r = report(&c, &[&refs], &ReportSettings::default()).unwrap();
         let names: Vec<&str> = r.rows.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(
             names,
