@@ -67,3 +67,20 @@ pub use report::{HeldOut, Report, ReportSettings, Row, RowKind, halves, report};
 pub use tokenize::{Tokenizer, is_py_space, py_split};
 pub use utility::{Utility, UtilityMatrices};
 pub use vote::{normalize_whitespace, vote};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server shares fitted fusers and candidates across threads.
+    #[test]
+    fn autotraits() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Candidates>();
+        send_sync::<UtilityMatrices>();
+        send_sync::<FittedMbr>();
+        send_sync::<Mbr>();
+        send_sync::<ReferenceStats>();
+        send_sync::<crate::Error>();
+    }
+}
