@@ -74,6 +74,22 @@ def stats(metric, hyps, ref, ref_b=None):
     return [int(v) for v in sacrebleu.utils.sum_of_lists(per_segment)]
 
 
+def dump(value):
+    """JSON with one line per case: short enough to read, diffs per case."""
+    one = lambda v: json.dumps(v, ensure_ascii=False)
+    parts = []
+    for key, v in value.items():
+        if isinstance(v, list):
+            body = ",\n".join("  " + one(x) for x in v)
+            parts.append(f" {one(key)}: [\n{body}\n ]")
+        elif isinstance(v, dict) and key == "mbr":
+            inner = ",\n".join(f"  {one(k)}: {one(x)}" for k, x in v.items())
+            parts.append(f" {one(key)}: {{\n{inner}\n }}")
+        else:
+            parts.append(f" {one(key)}: {one(v)}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
 def main():
     chrf, chrfpp = CHRF(), CHRF(word_order=2)
     corpus, sentence, multi = [], [], []
@@ -179,7 +195,7 @@ def main():
         "mbr": {"pair": "zh-en", "systems": names, "picks": picks},
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    OUT.write_text(dump(out), encoding="utf-8")
     print(f"wrote {OUT}: {len(corpus)} corpus, {len(multi)} two-reference, {len(sentence)} sentence, {len(edge)} edge cases")
 
 
