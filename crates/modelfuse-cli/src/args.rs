@@ -49,6 +49,12 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::commands::qa::QaCommand,
     },
+    /// Generated text (translations, summaries, answers): score as sacrebleu
+    /// does, and fuse systems' outputs by consensus (MBR, majority vote).
+    Generate {
+        #[command(subcommand)]
+        command: crate::commands::generate::GenerateCommand,
+    },
 }
 
 /// How prediction files are read; shared by every command.

@@ -1,6 +1,6 @@
 //! Fuse the outputs of NLP systems that are not class probabilities: named
-//! entity taggers ([`ner`]) and extractive question answering systems
-//! ([`qa`]).
+//! entity taggers ([`ner`]), extractive question answering systems
+//! ([`qa`]) and text generators such as translation systems ([`generate`]).
 //!
 //! Each task has the same three parts as classification fusion in the core
 //! `modelfuse` crate: readers that parse a system's output once and check it,
@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod generate;
 pub mod ner;
 pub mod qa;
 

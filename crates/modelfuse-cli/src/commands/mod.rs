@@ -4,6 +4,7 @@ mod auto;
 pub mod cascade;
 mod evaluate;
 mod fit;
+pub mod generate;
 mod inspect;
 pub mod ner;
 mod predict;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Cascade { command } => cascade::run(command),
         Command::Ner { command } => ner::run(command),
         Command::Qa { command } => qa::run(command),
+        Command::Generate { command } => generate::run(command),
     }
 }
 

@@ -1,0 +1,543 @@
+//! `modelfuse generate …`: score, fit and fuse generated text (translations
+//! and the like) by consensus. Every file is read here; the library does the
+//! rest (`modelfuse_nlp::generate`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use modelfuse_nlp::generate::{
+    self, Bleu, Candidates, Chrf, FittedMbr, Mbr, ReportSettings, SystemOutput, Tokenizer, Utility,
+    UtilityMatrices, WeightSearch,
+};
+
+use super::{json_number, print_json};
+use crate::WriteError;
+use crate::table::Table;
+
+#[derive(Debug, Subcommand)]
+pub enum GenerateCommand {
+    /// Score hypothesis files against a reference: corpus chrF, chrF++ and
+    /// BLEU, equal to sacrebleu 2.6.0's defaults.
+    Evaluate(EvaluateArgs),
+    /// Fuse systems' outputs segment by segment (MBR or majority vote) and
+    /// write one line per segment.
+    Fuse(FuseArgs),
+    /// Learn per-system MBR weights on a development set (maximising corpus
+    /// chrF of the selection) and save them as JSON.
+    Fit(FitArgs),
+    /// Every method's chrF and BLEU beside each system, the best system and
+    /// the oracle, with learned weights scored on held-out halves.
+    Report(ReportArgs),
+}
+
+/// System outputs: plain text (one segment per line) or n-best JSONL.
+#[derive(Debug, Args)]
+pub struct Inputs {
+    /// System output files, or folders of them. A system's name is its file
+    /// name without the last extension (and without `.gz`); `.jsonl` files
+    /// are n-best lists (`{"candidates": [{"text": …, "score": …}, …]}` per
+    /// line).
+    #[arg(required = true, value_name = "HYP")]
+    pub inputs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    #[command(flatten)]
+    pub hyps: Inputs,
+    /// The reference, line-aligned with the hypotheses; repeat `--ref` for
+    /// several references (scored as sacrebleu scores multiple references).
+    #[arg(long = "ref", value_name = "REF", required = true)]
+    pub reference: Vec<PathBuf>,
+    /// BLEU's tokeniser: 13a (default) or zh (Chinese targets).
+    #[arg(long, default_value = "13a", value_parser = parse_tokenizer)]
+    pub tokenize: Tokenizer,
+    /// Print JSON: `{"chrf": …, "chrf++": …, "bleu": …}` for one hypothesis,
+    /// an object of those by system name for several.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How candidates are compared.
+#[derive(Debug, Args)]
+pub struct UtilityArgs {
+    /// The MBR utility: chrf (default), bleu, or a pairwise score file (JSONL,
+    /// `{"scores": [[…], …]}` per segment; see README).
+    #[arg(long, value_name = "chrf|bleu|FILE")]
+    pub utility: Option<String>,
+    /// BLEU's tokeniser (for `--utility bleu`): 13a or zh.
+    #[arg(long, default_value = "13a", value_parser = parse_tokenizer)]
+    pub tokenize: Tokenizer,
+    /// Do not count a candidate as its own pseudo-reference.
+    #[arg(long)]
+    pub no_self: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FuseMethod {
+    /// Minimum Bayes risk selection.
+    Mbr,
+    /// Exact-match majority vote after whitespace normalisation.
+    Vote,
+}
+
+#[derive(Debug, Args)]
+pub struct FuseArgs {
+    #[command(flatten)]
+    pub hyps: Inputs,
+    /// mbr (default) or vote.
+    #[arg(long, value_enum, default_value = "mbr")]
+    pub method: FuseMethod,
+    #[command(flatten)]
+    pub utility: UtilityArgs,
+    /// A fitted fuser (`generate fit`): its weights and MBR settings.
+    #[arg(long, value_name = "FILE")]
+    pub fuser: Option<PathBuf>,
+    /// Where to write the fused text.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Lines {
+    /// Segments 1..=N/2.
+    FirstHalf,
+    /// Segments N/2+1..=N.
+    SecondHalf,
+    /// Every segment.
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    #[command(flatten)]
+    pub hyps: Inputs,
+    /// The reference of the development segments (repeat for several).
+    #[arg(long = "ref", value_name = "REF", required = true)]
+    pub reference: Vec<PathBuf>,
+    /// Which segments to fit on.
+    #[arg(long, value_enum, default_value = "all")]
+    pub lines: Lines,
+    #[command(flatten)]
+    pub utility: UtilityArgs,
+    /// Where to save the fitted fuser (JSON).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub hyps: Inputs,
+    /// The reference, line-aligned with the hypotheses; repeat `--ref` for
+    /// several references (scored as sacrebleu scores multiple references).
+    #[arg(long = "ref", value_name = "REF", required = true)]
+    pub reference: Vec<PathBuf>,
+    /// BLEU's tokeniser: 13a (default) or zh (Chinese targets).
+    #[arg(long, default_value = "13a", value_parser = parse_tokenizer)]
+    pub tokenize: Tokenizer,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_tokenizer(s: &str) -> std::result::Result<Tokenizer, String> {
+    s.parse().map_err(|e: modelfuse_nlp::Error| e.to_string())
+}
+
+pub fn run(command: GenerateCommand) -> Result<()> {
+    match command {
+        GenerateCommand::Evaluate(a) => evaluate(a),
+        GenerateCommand::Fuse(a) => fuse(a),
+        GenerateCommand::Fit(a) => fit(a),
+        GenerateCommand::Report(a) => report(a),
+    }
+}
+
+/// A loaded system file: its name, its path and its parsed output.
+struct Loaded {
+    path: PathBuf,
+    output: SystemOutput,
+}
+
+/// Files as given, folders expanded to their (non-hidden) files by name.
+fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in inputs {
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("listing {}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.is_file()
+                        && !f
+                            .file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with('.'))
+                })
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                bail!("{}: no system files in this folder", p.display());
+            }
+            out.extend(files);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// The system name of a file, and whether it is an n-best list.
+fn system_name(path: &Path) -> (String, bool) {
+    let mut name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_string();
+    if name.to_ascii_lowercase().ends_with(".gz") {
+        name.truncate(name.len() - 3);
+    }
+    let nbest = name.ends_with(".jsonl");
+    if let Some(dot) = name.rfind('.').filter(|&d| d > 0) {
+        name.truncate(dot);
+    }
+    (name, nbest)
+}
+
+fn load_systems(inputs: &[PathBuf]) -> Result<Vec<Loaded>> {
+    let mut loaded: Vec<Loaded> = Vec::new();
+    for path in expand(inputs)? {
+        let (name, nbest) = system_name(&path);
+        if let Some(other) = loaded.iter().find(|l| l.output.name == name) {
+            bail!(
+                "{} and {} both name a system {name:?}; rename one",
+                other.path.display(),
+                path.display()
+            );
+        }
+        let text = modelfuse_io::read_text(&path)?;
+        let output = if nbest {
+            SystemOutput::from_nbest_jsonl(&name, &text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        } else {
+            SystemOutput::from_lines(&name, &text)
+        };
+        loaded.push(Loaded { path, output });
+    }
+    Ok(loaded)
+}
+
+/// Aligns the systems; a misalignment names the files and their line counts.
+fn candidates(loaded: Vec<Loaded>) -> Result<Candidates> {
+    if let Some(first) = loaded.first() {
+        let n = first.output.segments.len();
+        if let Some(bad) = loaded.iter().find(|l| l.output.segments.len() != n) {
+            bail!(
+                "{} has {} lines but {} has {n}; system outputs must be line-aligned (one segment per line)",
+                bad.path.display(),
+                bad.output.segments.len(),
+                first.path.display()
+            );
+        }
+    }
+    Ok(Candidates::new(
+        loaded.into_iter().map(|l| l.output).collect(),
+    )?)
+}
+
+/// Reads every reference file; each must have one line per segment.
+fn read_references(paths: &[PathBuf], n: usize) -> Result<Vec<Vec<String>>> {
+    paths
+        .iter()
+        .map(|path| {
+            let text = modelfuse_io::read_text(path)?;
+            let lines: Vec<String> = text.lines().map(str::to_string).collect();
+            if lines.len() != n {
+                bail!(
+                    "{} has {} lines but the hypotheses have {n}; the reference must be line-aligned with them",
+                    path.display(),
+                    lines.len()
+                );
+            }
+            Ok(lines)
+        })
+        .collect()
+}
+
+/// Reference streams as `refs[stream][segment]` string slices.
+fn streams(refs: &[Vec<String>]) -> Vec<Vec<&str>> {
+    refs.iter().map(|r| as_strs(r)).collect()
+}
+
+fn as_strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+fn evaluate(args: EvaluateArgs) -> Result<()> {
+    let loaded = load_systems(&args.hyps.inputs)?;
+    let n = loaded[0].output.segments.len();
+    let candidates = candidates(loaded)?;
+    let refs = read_references(&args.reference, n)?;
+    let refs = streams(&refs);
+    let refs: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
+    let bleu = Bleu::corpus_default(args.tokenize);
+    let scores: Vec<(String, [f64; 3])> = candidates
+        .systems()
+        .iter()
+        .zip(candidates.one_best())
+        .map(|(name, hyps)| {
+            let s = [
+                Chrf::CHRF.corpus_multi(&hyps, &refs),
+                Chrf::CHRF_PP.corpus_multi(&hyps, &refs),
+                bleu.corpus_multi(&hyps, &refs),
+            ];
+            (name.clone(), s)
+        })
+        .collect();
+    let obj = |s: &[f64; 3]| serde_json::json!({"chrf": json_number(s[0]), "chrf++": json_number(s[1]), "bleu": json_number(s[2])});
+    if args.json {
+        if let [(_, s)] = scores.as_slice() {
+            print_json(&obj(s));
+        } else {
+            let map: serde_json::Map<String, serde_json::Value> =
+                scores.iter().map(|(n, s)| (n.clone(), obj(s))).collect();
+            print_json(&serde_json::Value::Object(map));
+        }
+        return Ok(());
+    }
+    let mut t = Table::new(["system", "chrF", "chrF++", "BLEU"]);
+    for (name, s) in &scores {
+        t.row(vec![
+            name.clone(),
+            format!("{:.2}", s[0]),
+            format!("{:.2}", s[1]),
+            format!("{:.2}", s[2]),
+        ]);
+    }
+    println!(
+        "{n} segments; sacrebleu 2.6.0 signatures: chrF2 nrefs:{}|nc:6|nw:0|space:no, chrF++ nw:2, BLEU tok:{}|smooth:exp\n",
+        refs.len(),
+        args.tokenize
+    );
+    print!("{}", t.render());
+    Ok(())
+}
+
+/// The MBR settings and utility matrices the arguments ask for.
+fn matrices(
+    u: &UtilityArgs,
+    fitted: Option<&Mbr>,
+    candidates: &Candidates,
+) -> Result<(Mbr, UtilityMatrices)> {
+    let (utility, file) = match (fitted.map(|m| m.utility), u.utility.as_deref()) {
+        (Some(Utility::Pairwise), Some(f)) | (None, Some(f)) if f.parse::<Utility>().is_err() => {
+            (Utility::Pairwise, Some(PathBuf::from(f)))
+        }
+        (Some(Utility::Pairwise), _) => {
+            bail!("the fuser was fitted with pairwise scores: give the score file with --utility")
+        }
+        (Some(fitted), _) => (fitted, None),
+        (None, Some(name)) => match name.parse::<Utility>()? {
+            Utility::Bleu { .. } => (
+                Utility::Bleu {
+                    tokenizer: u.tokenize,
+                },
+                None,
+            ),
+            other => (other, None),
+        },
+        (None, None) => (Utility::Chrf, None),
+    };
+    let mbr = match fitted {
+        Some(m) => Mbr { utility, ..*m },
+        None => Mbr {
+            utility,
+            include_self: !u.no_self,
+        },
+    };
+    let m = match file {
+        Some(path) => {
+            let text = modelfuse_io::read_text(&path)?;
+            UtilityMatrices::from_pairwise_jsonl(&text, &path.display().to_string(), candidates)?
+        }
+        None => UtilityMatrices::compute(utility, candidates)?,
+    };
+    Ok((mbr, m))
+}
+
+fn fuse(args: FuseArgs) -> Result<()> {
+    let candidates = candidates(load_systems(&args.hyps.inputs)?)?;
+    let fitted = match &args.fuser {
+        Some(p) => Some(
+            FittedMbr::from_json(&modelfuse_io::read_text(p)?)
+                .with_context(|| format!("reading the fuser {}", p.display()))?,
+        ),
+        None => None,
+    };
+    let s = candidates.systems().len();
+    let weights = match &fitted {
+        Some(f) => f.weights_for(candidates.systems())?,
+        None => vec![1.0 / s as f64; s],
+    };
+    let fused: Vec<String> = match args.method {
+        FuseMethod::Vote => generate::vote(&candidates, &weights),
+        FuseMethod::Mbr => {
+            let (mbr, m) = matrices(&args.utility, fitted.as_ref().map(|f| &f.mbr), &candidates)?;
+            mbr.fuse(&m, &candidates, &weights)
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        }
+    };
+    write_lines(&args.output, &fused)?;
+    eprintln!(
+        "fused {s} systems on {} segments -> {}",
+        candidates.n_segments(),
+        args.output.display()
+    );
+    Ok(())
+}
+
+fn write_lines(path: &Path, lines: &[String]) -> Result<()> {
+    modelfuse_io::write_atomic(path, |w| {
+        for l in lines {
+            // A newline inside a candidate (possible in n-best JSON) would
+            // break the one-line-per-segment contract; it becomes a space.
+            writeln!(w, "{}", l.replace(['\n', '\r'], " "))?;
+        }
+        Ok(())
+    })
+    .with_context(|| format!("writing {}", path.display()))
+    .map_err(|e| anyhow::Error::new(WriteError(e)))
+}
+
+fn fit(args: FitArgs) -> Result<()> {
+    let all = candidates(load_systems(&args.hyps.inputs)?)?;
+    let n = all.n_segments();
+    let refs = read_references(&args.reference, n)?;
+    let [first, second] = generate::halves(n);
+    let range = match args.lines {
+        Lines::FirstHalf => first,
+        Lines::SecondHalf => second,
+        Lines::All => 0..n,
+    };
+    let (mbr, m) = matrices(&args.utility, None, &all)?;
+    let dev = all.slice(range.clone());
+    let refs: Vec<Vec<&str>> = refs.iter().map(|r| as_strs(&r[range.clone()])).collect();
+    let refs: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
+    let reference = generate::ReferenceStats::compute(&dev, &refs)?;
+    let fitted = WeightSearch::default().fit(&mbr, &m.slice(range.clone()), &dev, &reference);
+    let json = fitted.to_json();
+    modelfuse_io::write_atomic(&args.output, |w| writeln!(w, "{json}"))
+        .with_context(|| format!("writing {}", args.output.display()))
+        .map_err(|e| anyhow::Error::new(WriteError(e)))?;
+    if args.json {
+        print_json(&serde_json::to_value(&fitted)?);
+    } else {
+        println!(
+            "fitted MBR ({}, self {}) weights on segments {}..={} ({} segments, in-sample):",
+            mbr.utility,
+            if mbr.include_self {
+                "included"
+            } else {
+                "excluded"
+            },
+            range.start + 1,
+            range.end,
+            range.len()
+        );
+        let mut t = Table::new(["system", "weight"]);
+        for (name, w) in fitted.systems.iter().zip(&fitted.weights) {
+            t.row(vec![name.clone(), format!("{w:.4}")]);
+        }
+        print!("{}", t.render());
+        println!(
+            "corpus chrF of the selection: {:.2} with uniform weights, {:.2} fitted ({} moves)",
+            fitted.fitted_on.chrf_uniform, fitted.fitted_on.chrf_fitted, fitted.fitted_on.rounds
+        );
+    }
+    eprintln!("saved {}", args.output.display());
+    Ok(())
+}
+
+fn report(args: ReportArgs) -> Result<()> {
+    let candidates = candidates(load_systems(&args.hyps.inputs)?)?;
+    let refs = read_references(&args.reference, candidates.n_segments())?;
+    let refs = streams(&refs);
+    let refs: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
+    let settings = ReportSettings {
+        tokenizer: args.tokenize,
+        search: WeightSearch::default(),
+    };
+    let r = generate::report(&candidates, &refs, &settings)?;
+    if args.json {
+        print_json(&serde_json::to_value(&r)?);
+        return Ok(());
+    }
+    println!(
+        "{} systems, {} segments; corpus scores against the reference (BLEU tok:{})\n",
+        r.systems.len(),
+        r.segments,
+        args.tokenize
+    );
+    let mut t = Table::new(["output", "chrF", "chrF++", "BLEU"]);
+    let fmt_row = |row: &generate::Row, label: String| {
+        vec![
+            label,
+            format!("{:.2}", row.chrf),
+            format!("{:.2}", row.chrf_pp),
+            format!("{:.2}", row.bleu),
+        ]
+    };
+    for row in &r.rows {
+        let label = match row.kind {
+            generate::RowKind::System if row.name == r.best_single => {
+                format!("{} (best system)", row.name)
+            }
+            generate::RowKind::System => row.name.clone(),
+            generate::RowKind::Fusion => format!("[{}]", row.name),
+            generate::RowKind::Oracle => "[oracle: best candidate per segment]".to_string(),
+        };
+        t.row(fmt_row(row, label));
+    }
+    print!("{}", t.render());
+    println!("\nlearned weights, scored on the half they were not fitted on:");
+    let mut t = Table::new([
+        "fitted on → scored on",
+        "learned chrF",
+        "uniform chrF",
+        "best system chrF",
+        "learned BLEU",
+        "uniform BLEU",
+        "best system BLEU",
+    ]);
+    for h in &r.held_out {
+        let other = if h.fitted_on == "first-half" {
+            "second-half"
+        } else {
+            "first-half"
+        };
+        t.row(vec![
+            format!(
+                "{} → {other} ({} segments; best system {})",
+                h.fitted_on, h.scored_segments, h.best_single.name
+            ),
+            format!("{:.2}", h.learned.chrf),
+            format!("{:.2}", h.uniform.chrf),
+            format!("{:.2}", h.best_single.chrf),
+            format!("{:.2}", h.learned.bleu),
+            format!("{:.2}", h.uniform.bleu),
+            format!("{:.2}", h.best_single.bleu),
+        ]);
+    }
+    print!("{}", t.render());
+    println!(
+        "\n[mbr-chrf-learned] fuses each half with the weights fitted on the other half (2-fold cross-fitting)."
+    );
+    Ok(())
+}

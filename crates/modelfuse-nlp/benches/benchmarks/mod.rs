@@ -1,0 +1,3 @@
+//! Benchmark areas, one file each.
+
+pub mod generate;
