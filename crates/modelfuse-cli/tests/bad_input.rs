@@ -1,0 +1,493 @@
+//! The catalogue of bad inputs: every case is a small set of files and a
+//! command; the test runs it and checks the exit code and the exact message.
+//! The same table is the documentation: `docs/BAD_INPUT.md` must equal what
+//! this test renders (run with `UPDATE_CATALOGUE=1` to rewrite it after
+//! changing a message or adding a case).
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+/// One bad (or surprising but accepted) input.
+struct Case {
+    /// What is wrong, as a reader of the docs would put it.
+    input: &'static str,
+    /// Files to create in an empty folder: (name, bytes).
+    files: Vec<(&'static str, Vec<u8>)>,
+    /// The command line after `modelfuse`.
+    args: &'static [&'static str],
+    /// The expected exit code (0: accepted).
+    code: i32,
+}
+
+const LABELS: &str = "id,label\n1,a\n2,b\n";
+const GOOD: &str = "id,a,b\n1,0.9,0.1\n2,0.2,0.8\n";
+
+fn text(name: &'static str, s: &str) -> (&'static str, Vec<u8>) {
+    (name, s.as_bytes().to_vec())
+}
+
+/// A `.npy` file: version 1.0 header for `descr` and `shape`, then `data`.
+fn npy(descr: &str, shape: &str, data: &[u8]) -> Vec<u8> {
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
+/// A Parquet file whose class column holds text instead of numbers.
+fn parquet_with_text_scores() -> Vec<u8> {
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, StringArray};
+    use arrow::record_batch::RecordBatch;
+    let ids: ArrayRef = Arc::new(StringArray::from(vec!["1", "2"]));
+    let a: ArrayRef = Arc::new(StringArray::from(vec!["0.9", "0.2"]));
+    let b: ArrayRef = Arc::new(StringArray::from(vec!["0.1", "0.8"]));
+    let batch = RecordBatch::try_from_iter([("id", ids), ("a", a), ("b", b)]).unwrap();
+    let mut out = Vec::new();
+    let mut w = parquet::arrow::ArrowWriter::try_new(&mut out, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    out
+}
+
+fn cases() -> Vec<Case> {
+    let eval: &[&str] = &["evaluate", "m.csv", "--labels", "labels.csv"];
+    let long_cell = format!("id,a,b\n1,{},0.1\n2,0.2,0.8\n", "9".repeat(1 << 20));
+    let fuser = |version: u32| {
+        format!(
+            r#"{{"modelfuse": {version}, "spec": {{"method": "mean"}}, "task": {{"kind": "binary"}}, "models": ["m"], "classes": ["a", "b"], "state": {{}}}}"#
+        )
+    };
+    vec![
+        Case {
+            input: "empty file",
+            files: vec![text("m.csv", ""), text("labels.csv", LABELS)],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "header only (a model with zero rows)",
+            files: vec![text("m.csv", "id,a,b\n"), text("labels.csv", LABELS)],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "truncated last row",
+            files: vec![
+                text("m.csv", "id,a,b\n1,0.9,0.1\n2,0.2\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "wrong delimiter (`;` in a .csv)",
+            files: vec![
+                text("m.csv", "id;a;b\n1;0.9;0.1\n2;0.2;0.8\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "UTF-8 byte order mark (accepted)",
+            files: vec![
+                text("m.csv", &format!("\u{feff}{GOOD}")),
+                text("labels.csv", LABELS),
+            ],
+            args: &["evaluate", "m.csv", "--labels", "labels.csv", "--json"],
+            code: 0,
+        },
+        Case {
+            input: "quoted header and cells (accepted)",
+            files: vec![
+                text(
+                    "m.csv",
+                    "\"id\",\"a\",\"b\"\n\"1\",\"0.9\",\"0.1\"\n2,0.2,0.8\n",
+                ),
+                text("labels.csv", LABELS),
+            ],
+            args: &["evaluate", "m.csv", "--labels", "labels.csv", "--json"],
+            code: 0,
+        },
+        Case {
+            input: "duplicate column",
+            files: vec![
+                text("m.csv", "id,a,a\n1,0.9,0.1\n2,0.2,0.8\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "duplicate id",
+            files: vec![
+                text("m.csv", "id,a,b\n1,0.9,0.1\n1,0.2,0.8\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "an id missing in one model",
+            files: vec![
+                text("m.csv", GOOD),
+                text("n.csv", "id,a,b\n1,0.9,0.1\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: &["evaluate", "m.csv", "n.csv", "--labels", "labels.csv"],
+            code: 2,
+        },
+        Case {
+            input: "labels for ids no model predicted (accepted: ignored)",
+            files: vec![
+                text("m.csv", GOOD),
+                text("labels.csv", "id,label\n1,a\n2,b\n3,a\n"),
+            ],
+            args: eval,
+            code: 0,
+        },
+        Case {
+            input: "different class sets",
+            files: vec![
+                text("m.csv", GOOD),
+                text("n.csv", "id,a,c\n1,0.9,0.1\n2,0.2,0.8\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: &["evaluate", "m.csv", "n.csv", "--labels", "labels.csv"],
+            code: 2,
+        },
+        Case {
+            input: "same classes in another column order (accepted: aligned by name)",
+            files: vec![
+                text("m.csv", GOOD),
+                text("n.csv", "id,b,a\n1,0.1,0.9\n2,0.8,0.2\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: &[
+                "evaluate",
+                "m.csv",
+                "n.csv",
+                "--labels",
+                "labels.csv",
+                "--json",
+            ],
+            code: 0,
+        },
+        Case {
+            input: "bytes that are not UTF-8",
+            files: vec![
+                ("m.csv", b"id,a,b\n1,0.9,0.1\n2\xff,0.2,0.8\n".to_vec()),
+                text("labels.csv", LABELS),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "NaN",
+            files: vec![
+                text("m.csv", "id,a,b\n1,NaN,0.1\n2,0.2,0.8\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "infinity",
+            files: vec![
+                text("m.csv", "id,a,b\n1,inf,0.1\n2,0.2,0.8\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "huge value (overflows f32)",
+            files: vec![
+                text("m.csv", "id,a,b\n1,1e400,0.1\n2,0.2,0.8\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "negative probability",
+            files: vec![
+                text("m.csv", "id,a,b\n1,-0.1,1.1\n2,0.2,0.8\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "row not summing to one",
+            files: vec![
+                text("m.csv", "id,a,b\n1,0.5,0.1\n2,0.2,0.8\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "a cell that is not a number",
+            files: vec![
+                text("m.csv", "id,a,b\n1,abc,0.1\n2,0.2,0.8\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "a 1 MiB cell (very long line)",
+            files: vec![text("m.csv", &long_cell), text("labels.csv", LABELS)],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "labels file with an unknown label",
+            files: vec![
+                text("m.csv", GOOD),
+                text("labels.csv", "id,label\n1,a\n2,zebra\n"),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "labels file with other columns",
+            files: vec![
+                text("m.csv", GOOD),
+                text("labels.csv", "id,class\n1,a\n2,b\n"),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "unsupported file extension",
+            files: vec![text("m.xlsx", GOOD), text("labels.csv", LABELS)],
+            args: &["evaluate", "m.xlsx", "--labels", "labels.csv"],
+            code: 2,
+        },
+        Case {
+            input: "a file that does not exist",
+            files: vec![text("labels.csv", LABELS)],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "Parquet with text where numbers belong",
+            files: vec![
+                ("m.parquet", parquet_with_text_scores()),
+                text("labels.csv", LABELS),
+            ],
+            args: &["evaluate", "m.parquet", "--labels", "labels.csv"],
+            code: 2,
+        },
+        Case {
+            input: "corrupt Parquet",
+            files: vec![
+                ("m.parquet", b"PAR1 not really".to_vec()),
+                text("labels.csv", LABELS),
+            ],
+            args: &["evaluate", "m.parquet", "--labels", "labels.csv"],
+            code: 2,
+        },
+        Case {
+            input: "NumPy array of the wrong dtype (complex)",
+            files: vec![
+                ("m.npy", npy("<c8", "(2, 2)", &[0u8; 32])),
+                text("labels.csv", "id,label\n0,0\n1,1\n"),
+            ],
+            args: &["evaluate", "m.npy", "--labels", "labels.csv"],
+            code: 2,
+        },
+        Case {
+            input: "NumPy array of the wrong rank (3-D)",
+            files: vec![
+                ("m.npy", npy("<f4", "(2, 1, 2)", &[0u8; 16])),
+                text("labels.csv", "id,label\n0,0\n1,1\n"),
+            ],
+            args: &["evaluate", "m.npy", "--labels", "labels.csv"],
+            code: 2,
+        },
+        Case {
+            input: "NumPy file cut short",
+            files: vec![
+                ("m.npy", npy("<f4", "(2, 2)", &[0u8; 8])),
+                text("labels.csv", "id,label\n0,0\n1,1\n"),
+            ],
+            args: &["evaluate", "m.npy", "--labels", "labels.csv"],
+            code: 2,
+        },
+        Case {
+            input: "fitted fuser from a newer format version",
+            files: vec![text("m.csv", GOOD), text("f.json", &fuser(99))],
+            args: &["predict", "--fuser", "f.json", "m.csv", "-o", "out.csv"],
+            code: 2,
+        },
+        Case {
+            input: "fitted fuser applied to other models",
+            files: vec![text("x.csv", GOOD), text("f.json", &fuser(1))],
+            args: &["predict", "--fuser", "f.json", "x.csv", "-o", "out.csv"],
+            code: 2,
+        },
+        Case {
+            input: "fitted fuser file that is not JSON",
+            files: vec![text("m.csv", GOOD), text("f.json", "{\"modelfuse\": 1,")],
+            args: &["predict", "--fuser", "f.json", "m.csv", "-o", "out.csv"],
+            code: 2,
+        },
+        Case {
+            input: "CoNLL system with a sentence of the wrong length",
+            files: vec![
+                text("gold.conll", "Paris B-location\nis O\n\nok O\n"),
+                text("sys.conll", "Paris B-location\n\nok O\n"),
+            ],
+            args: &["ner", "evaluate", "sys.conll", "--gold", "gold.conll"],
+            code: 2,
+        },
+        Case {
+            input: "CoNLL tag that is not IOB",
+            files: vec![
+                text("gold.conll", "Paris B-location\nis O\n"),
+                text("sys.conll", "Paris LOC\nis O\n"),
+            ],
+            args: &["ner", "evaluate", "sys.conll", "--gold", "gold.conll"],
+            code: 2,
+        },
+        Case {
+            input: "SQuAD predictions that are not valid JSON",
+            files: vec![
+                text("dev.json", r#"{"version": "1.1", "data": []}"#),
+                text("p.json", "{\"q1\": \"a\",\n}"),
+            ],
+            args: &["qa", "evaluate", "p.json", "--dataset", "dev.json"],
+            code: 2,
+        },
+        Case {
+            input: "SQuAD prediction that is not a string",
+            files: vec![
+                text("dev.json", r#"{"version": "1.1", "data": []}"#),
+                text("p.json", "{\"q1\": 7}"),
+            ],
+            args: &["qa", "evaluate", "p.json", "--dataset", "dev.json"],
+            code: 2,
+        },
+        Case {
+            input: "translations with different line counts",
+            files: vec![
+                text("a.txt", "one\ntwo\n"),
+                text("b.txt", "one\n"),
+                text("ref.txt", "one\ntwo\n"),
+            ],
+            args: &["generate", "evaluate", "a.txt", "b.txt", "--ref", "ref.txt"],
+            code: 2,
+        },
+        Case {
+            input: "cascade cost file with a missing model",
+            files: vec![
+                text("m.csv", GOOD),
+                text("labels.csv", LABELS),
+                text("costs.csv", "model,cost\nother,1\n"),
+            ],
+            args: &[
+                "cascade",
+                "fit",
+                "m.csv",
+                "--labels",
+                "labels.csv",
+                "--costs",
+                "costs.csv",
+                "-o",
+                "c.json",
+            ],
+            code: 2,
+        },
+    ]
+}
+
+/// Runs every case and renders the catalogue as a Markdown table.
+fn render() -> String {
+    let mut out = String::from(
+        "# What modelfuse says about bad input\n\n\
+         Generated by `crates/modelfuse-cli/tests/bad_input.rs`, which runs every row and checks\n\
+         the exit code and the message (`UPDATE_CATALOGUE=1 cargo test -p modelfuse-cli --test\n\
+         bad_input` rewrites this file). Exit code 2 is bad input, 1 a failure to write, 0\n\
+         success; nothing is written when a command fails. Commands run in a folder holding\n\
+         the files named.\n\n\
+         | input | command | exit | what modelfuse says |\n|---|---|---|---|\n",
+    );
+    for case in cases() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in &case.files {
+            std::fs::write(dir.path().join(name), bytes).unwrap();
+        }
+        let output = Command::cargo_bin("modelfuse")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(case.args)
+            .output()
+            .unwrap();
+        let code = output.status.code().unwrap_or(-1);
+        assert_eq!(
+            code,
+            case.code,
+            "{}: expected exit code {}, got {code}; stderr: {}",
+            case.input,
+            case.code,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let said = if code == 0 {
+            "(accepted)".to_string()
+        } else {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let first = stderr.lines().next().unwrap_or("").trim().to_string();
+            // A message quoting a 1 MiB cell must itself stay short.
+            assert!(
+                first.len() < 400,
+                "{}: message of {} bytes",
+                case.input,
+                first.len()
+            );
+            first.replace('|', "\\|")
+        };
+        if code != 0 {
+            for out in ["out.csv", "c.json"] {
+                assert!(
+                    !dir.path().join(out).exists(),
+                    "{}: wrote {out}",
+                    case.input
+                );
+            }
+        }
+        out.push_str(&format!(
+            "| {} | `modelfuse {}` | {code} | `{said}` |\n",
+            case.input,
+            case.args.join(" ")
+        ));
+    }
+    out
+}
+
+#[test]
+fn the_catalogue_of_bad_inputs_is_current() {
+    let rendered = render();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/BAD_INPUT.md");
+    if std::env::var_os("UPDATE_CATALOGUE").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &rendered).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == rendered,
+        "docs/BAD_INPUT.md is out of date; rerun with UPDATE_CATALOGUE=1 and read the diff.\n\nrendered:\n{rendered}"
+    );
+}
