@@ -191,3 +191,94 @@ fn regression_fusers_stay_within_the_models_range() {
         "a vote does not apply to a regression task; use median"
     );
 }
+
+/// Probabilities at the edges: exact zeros and ones, values that underflow
+/// in a product (1e-30), and ordinary ones, normalised per row (a row of
+/// zeros becomes one-hot).
+fn extreme_outputs_strategy() -> impl Strategy<Value = (Vec<ModelOutput>, Vec<usize>)> {
+    let value = prop_oneof![
+        Just(0.0f32),
+        Just(1.0f32),
+        Just(1e-30f32),
+        Just(1e-8f32),
+        Just(0.5f32),
+        1e-6f32..1.0
+    ];
+    (1usize..4, 4usize..12, 2usize..5).prop_flat_map(move |(m, n, k)| {
+        (
+            prop::collection::vec(prop::collection::vec(value.clone(), n * k), m),
+            prop::collection::vec(0..k, n),
+        )
+            .prop_map(move |(blocks, labels)| {
+                let outputs = blocks
+                    .into_iter()
+                    .enumerate()
+                    .map(|(mi, mut v)| {
+                        for (i, row) in v.chunks_exact_mut(k).enumerate() {
+                            let s: f64 = row.iter().map(|&x| f64::from(x)).sum();
+                            if s == 0.0 {
+                                row[i % k] = 1.0;
+                            } else {
+                                row.iter_mut().for_each(|x| *x = (f64::from(*x) / s) as f32);
+                            }
+                        }
+                        ModelOutput {
+                            name: format!("model{mi}"),
+                            ids: (0..n).map(|i| format!("s{i}")).collect(),
+                            content: Content::Scores {
+                                columns: (0..k).map(|j| format!("c{j}")).collect(),
+                                values: v,
+                            },
+                        }
+                    })
+                    .collect();
+                (outputs, labels)
+            })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// No NaN or infinity out of valid input: every fuser, learned ones
+    /// included, on probabilities with exact zeros and ones and values that
+    /// underflow, keeps fused rows finite and on the simplex.
+    #[test]
+    fn extreme_probabilities_give_finite_fused_rows((outputs, labels) in extreme_outputs_strategy()) {
+        let preds = build(outputs);
+        let k = preds.n_outputs();
+        // Every class present at least once, so learned fusers see them all.
+        let labels: Vec<usize> = labels.iter().enumerate().map(|(i, &c)| if i < k { i } else { c }).collect();
+        let targets = modelfuse::Targets::Classes(labels);
+        let mut all = specs(preds.models());
+        for method in [modelfuse::Method::Optimized, modelfuse::Method::Selection, modelfuse::Method::Stacking] {
+            all.push(FuserSpec::from_options(method, modelfuse::SpecOptions::default()).unwrap());
+        }
+        // Temperature scaling of models and output, too (two folds: the
+        // smallest sets have four samples).
+        let calibrated = modelfuse::FitOptions {
+            calibrate: modelfuse::Calibrate::Both,
+            folds: 2,
+            ..modelfuse::FitOptions::default()
+        };
+        let runs = all.iter().map(|s| (s, false)).chain([(&all[0], true), (&all[all.len() - 3], true)]);
+        for (spec, calibrate) in runs {
+            let fitted = if calibrate {
+                spec.fit_with(&preds, Some(&targets), &calibrated).unwrap()
+            } else {
+                spec.fit(&preds, Some(&targets)).unwrap()
+            };
+            let fused = fitted.predict(&preds).unwrap();
+            for i in 0..fused.n_samples() {
+                let row = fused.row(0, i);
+                prop_assert!(row.iter().all(|x| x.is_finite()), "{spec:?}: {row:?}");
+                let sum: f64 = row.iter().map(|&x| f64::from(x)).sum();
+                prop_assert!((sum - 1.0).abs() < 1e-5, "{spec:?}: row sums to {sum}");
+            }
+            for metric in [modelfuse::metrics::Metric::LogLoss, modelfuse::metrics::Metric::Brier, modelfuse::metrics::Metric::Ece] {
+                let v = modelfuse::metrics::score(metric, &fused, 0, &targets).unwrap();
+                prop_assert!(v.is_finite(), "{spec:?}: {metric:?} = {v}");
+            }
+        }
+    }
+}
