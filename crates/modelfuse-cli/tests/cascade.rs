@@ -1,14 +1,13 @@
 //! End-to-end tests of `modelfuse cascade` on the bundled BANKING77 zoo and
 //! its measured costs.
 
+mod common;
+
+use common::{bad_input, modelfuse, stdout_of};
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
-
-fn modelfuse() -> Command {
-    Command::cargo_bin("modelfuse").unwrap()
-}
 
 fn banking(part: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -32,27 +31,6 @@ fn files(split: &str) -> Vec<String> {
         .iter()
         .map(|m| banking(&format!("{split}/{m}.parquet")))
         .collect()
-}
-
-fn stdout_of(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn bad_input(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stderr).unwrap()
 }
 
 fn fit(dir: &Path) -> (PathBuf, Value) {

@@ -1,49 +1,16 @@
 //! End-to-end tests of the `modelfuse` binary: the README flow on the bundled
 //! Fig-QA predictions, golden output, bad input and atomic writes.
 
+mod common;
+
+use common::{bad_input, modelfuse, repo, stdout_of, write};
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
-
-fn modelfuse() -> Command {
-    Command::cargo_bin("modelfuse").unwrap()
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn figqa(part: &str) -> PathBuf {
     repo().join("examples/figqa").join(part)
-}
-
-fn stdout_of(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Runs a command expected to fail on bad input; returns its stderr.
-fn bad_input(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
 }
 
 #[test]

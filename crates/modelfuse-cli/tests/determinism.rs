@@ -3,13 +3,13 @@
 //! resamples, cascade chains, the NLP reports) runs with one and with two
 //! threads, and its output files and JSON must be byte-identical.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::repo;
+
+use std::path::Path;
 
 use assert_cmd::Command;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn example(part: &str) -> String {
     repo().join("examples").join(part).display().to_string()

@@ -2,43 +2,20 @@
 //! bundled WMT22 slices, the `--json` shapes, fused output read back, fitted
 //! fusers, and bad input (exit code 2, messages naming the files).
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
+use common::{bad_input, repo, stdout_of};
 
-fn modelfuse() -> Command {
-    let mut c = Command::cargo_bin("modelfuse").unwrap();
+/// `modelfuse` run from the repository root, where the example paths below
+/// start.
+fn modelfuse() -> assert_cmd::Command {
+    let mut c = common::modelfuse();
     c.current_dir(repo());
     c
 }
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 const EN_DE_HYP: &str = "examples/wmt22/en-de/hyp";
 const EN_DE_REF: &str = "examples/wmt22/en-de/ref.A.de";
-
-fn stdout_of(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn bad_input(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
 
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap()

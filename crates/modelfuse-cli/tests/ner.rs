@@ -3,45 +3,16 @@
 //! probability files, and bad input (exit code 2, messages naming file and
 //! line).
 
+mod common;
+
+use common::{bad_input, modelfuse, stdout_of, write};
+
 use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
-
-fn modelfuse() -> Command {
-    Command::cargo_bin("modelfuse").unwrap()
-}
 
 fn wnut(part: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../examples/wnut17")
         .join(part)
-}
-
-fn stdout_of(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn bad_input(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
 }
 
 /// A small corpus: gold and three systems that each miss a different entity.

@@ -1,18 +1,13 @@
 //! End-to-end tests of `modelfuse qa`: the official numbers on the bundled
 //! SQuAD v1.1 systems, fit → fuse → evaluate, the report, and bad input.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
+use common::{bad_input, modelfuse, repo, stdout_of};
+
+use std::path::Path;
+
 use serde_json::Value;
-
-fn modelfuse() -> Command {
-    Command::cargo_bin("modelfuse").unwrap()
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn squad(part: &str) -> String {
     repo()
@@ -20,27 +15,6 @@ fn squad(part: &str) -> String {
         .join(part)
         .display()
         .to_string()
-}
-
-fn stdout_of(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn bad_input(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stderr).unwrap()
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
