@@ -308,8 +308,16 @@ pub struct EvaluateArgs {
 /// Parses any library type named on the command line (methods, metrics,
 /// tie rules, meta-models, transforms, calibrations): the library owns the
 /// names and the message listing the valid ones.
-fn parse<T: std::str::FromStr<Err = modelfuse::Error>>(s: &str) -> Result<T, String> {
+pub(crate) fn parse<T: std::str::FromStr<Err = modelfuse::Error>>(s: &str) -> Result<T, String> {
     s.parse().map_err(|e: modelfuse::Error| e.to_string())
+}
+
+/// [`parse`] for the settings of `modelfuse-nlp` (QA and NER methods, SQuAD
+/// versions).
+pub(crate) fn parse_nlp<T: std::str::FromStr<Err = modelfuse_nlp::Error>>(
+    s: &str,
+) -> Result<T, String> {
+    s.parse().map_err(|e: modelfuse_nlp::Error| e.to_string())
 }
 
 /// Parses `name=weight,name=weight`.

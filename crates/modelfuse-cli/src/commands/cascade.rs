@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::{json_number, print_json};
 use crate::WriteError;
+use crate::args::parse;
 use crate::load;
 use crate::table::Table;
 
@@ -41,7 +42,7 @@ pub struct FitArgs {
     #[arg(long, value_name = "FILE")]
     pub costs: PathBuf,
     /// When to stop: `max-prob`, `margin` or `agreement`.
-    #[arg(long, value_parser = parse_core::<Confidence>, default_value = "max-prob")]
+    #[arg(long, value_parser = parse::<Confidence>, default_value = "max-prob")]
     pub confidence: Confidence,
     /// The cheapest cascade with at least this accuracy (0–1).
     #[arg(long, value_name = "ACC", conflicts_with = "budget")]
@@ -89,10 +90,6 @@ pub struct PredictArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-fn parse_core<T: std::str::FromStr<Err = modelfuse::Error>>(s: &str) -> Result<T, String> {
-    s.parse().map_err(|e: modelfuse::Error| e.to_string())
 }
 
 pub fn run(command: CascadeCommand) -> Result<()> {

@@ -21,6 +21,7 @@ use serde_json::{Map, Value, json};
 
 use super::{json_number, print_json};
 use crate::WriteError;
+use crate::args::{parse_nlp, parse_weights};
 use crate::table::Table;
 
 #[derive(Debug, Subcommand)]
@@ -149,7 +150,7 @@ pub struct FitArgs {
     #[arg(long, value_name = "FILE")]
     pub gold: Option<PathBuf>,
     /// token-vote, viterbi or span-vote.
-    #[arg(long, value_parser = parse_method)]
+    #[arg(long, value_parser = parse_nlp::<NerMethod>)]
     pub method: NerMethod,
     #[command(flatten)]
     pub settings: MethodArgs,
@@ -180,7 +181,7 @@ pub struct FuseArgs {
     )]
     pub fuser: Option<PathBuf>,
     /// Fuse with a method's default (unlearned) settings instead.
-    #[arg(long, value_parser = parse_method)]
+    #[arg(long, value_parser = parse_nlp::<NerMethod>)]
     pub method: Option<NerMethod>,
     #[command(flatten)]
     pub settings: MethodArgs,
@@ -208,31 +209,6 @@ pub struct ReportArgs {
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
-}
-
-/// Parses `name=weight,name=weight`.
-fn parse_weights(s: &str) -> Result<BTreeMap<String, f64>, String> {
-    let mut map = BTreeMap::new();
-    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (name, w) = part
-            .split_once('=')
-            .ok_or_else(|| format!("expected name=weight, found '{part}'"))?;
-        let w: f64 = w
-            .trim()
-            .parse()
-            .map_err(|_| format!("expected a number as the weight of '{name}', found '{w}'"))?;
-        if map.insert(name.trim().to_string(), w).is_some() {
-            return Err(format!("the system '{name}' has two weights"));
-        }
-    }
-    if map.is_empty() {
-        return Err("expected at least one name=weight, found none".into());
-    }
-    Ok(map)
-}
-
-fn parse_method(s: &str) -> Result<NerMethod, String> {
-    s.parse().map_err(|e: modelfuse_nlp::Error| e.to_string())
 }
 
 pub fn run(command: NerCommand) -> Result<()> {

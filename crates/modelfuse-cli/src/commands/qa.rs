@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::{json_number, print_json};
 use crate::WriteError;
-use crate::args::parse_weights;
+use crate::args::{parse_nlp, parse_weights};
 use crate::table::Table;
 
 #[derive(Debug, Subcommand)]
@@ -172,10 +172,6 @@ pub struct ReportArgs {
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
-}
-
-fn parse_nlp<T: std::str::FromStr<Err = modelfuse_nlp::Error>>(s: &str) -> Result<T, String> {
-    s.parse().map_err(|e: modelfuse_nlp::Error| e.to_string())
 }
 
 pub fn run(command: QaCommand) -> Result<()> {

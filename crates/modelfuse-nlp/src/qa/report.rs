@@ -9,7 +9,6 @@
 //! gain of the best fused method over the best single system comes with a
 //! paired bootstrap interval over questions.
 
-use modelfuse::learn::rng::Rng;
 use modelfuse::verdict::{BootstrapOptions, Comparison, paired_comparison_by};
 use serde::Serialize;
 
@@ -18,15 +17,14 @@ use super::metrics::{QuestionScore, ScriptVersion, question_scores};
 use super::squad::{Dataset, SystemAnswers};
 use crate::error::{Error, ErrorKind, Result};
 
-/// The seeded split of `n` items into two halves: `true` for the first
-/// half. The item indices are shuffled (Fisher–Yates with the
-/// [`Rng`] of `seed`) and the first `⌈n/2⌉` shuffled indices form the first
-/// half, so the same `n` and seed always give the same halves.
+/// The seeded split of `n` items into two halves as a mask: `true` for the
+/// first half. The same split as [`crate::ner::halves`] (Fisher–Yates over
+/// the core's [`Rng`](modelfuse::learn::rng::Rng) of `seed`, the first
+/// `⌈n/2⌉` shuffled indices form the first half), so a seed means the same
+/// halves for every task.
 pub fn halves(n: usize, seed: u64) -> Vec<bool> {
-    let mut order: Vec<usize> = (0..n).collect();
-    Rng::new(seed).shuffle(&mut order);
     let mut first = vec![false; n];
-    for &i in &order[..n.div_ceil(2)] {
+    for i in crate::ner::halves(n, seed).0 {
         first[i] = true;
     }
     first
