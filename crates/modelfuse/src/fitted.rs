@@ -36,6 +36,7 @@ use crate::learn::{folds, simplex};
 use crate::metrics::Metric;
 use crate::predictions::{Predictions, Targets, Task};
 use crate::prune::{self, Dropped, PruneOptions};
+use crate::segments::FittedSegments;
 use crate::spec::{FuserSpec, NamedWeights};
 use crate::weights::Weights;
 
@@ -175,6 +176,11 @@ pub struct FittedFuser {
     /// Models pruned away at fit time (and why); `predict` ignores them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dropped: Vec<Dropped>,
+    /// For a fuser fitted on segments (rows of documents): the order of
+    /// pooling and fusing, the pooling, and learned aggregators. Such a
+    /// fuser predicts with [`FittedFuser::predict_segments`] only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segments: Option<FittedSegments>,
 }
 
 impl FuserSpec {
@@ -246,6 +252,7 @@ impl FuserSpec {
             state,
             calibration: None,
             dropped,
+            segments: None,
         };
         if model_temps.is_some() || options.calibrate.output() {
             fitted.calibration = Some(Calibration {
@@ -513,6 +520,16 @@ impl FittedFuser {
 
     fn check(&self) -> Result<()> {
         let format = |msg: String| Err(Error::new(ErrorKind::Format, msg));
+        if let Some(seg) = &self.segments {
+            for (name, agg) in &seg.aggregators {
+                if agg.segments.is_some() {
+                    return format(format!(
+                        "the aggregator of '{name}' is itself fitted on segments"
+                    ));
+                }
+                agg.check()?;
+            }
+        }
         if self.classes.len() != self.task.n_outputs() {
             return format(format!(
                 "a {} task has {} outputs, but the fuser lists {} classes",
@@ -719,6 +736,24 @@ impl FittedFuser {
 
 impl Fitted for FittedFuser {
     fn predict(&self, preds: &Predictions) -> Result<Predictions> {
+        if self.segments.is_some() {
+            return Err(Error::new(
+                ErrorKind::Mismatch,
+                "this fuser was fitted on segments (rows with a document id); give it segment-level predictions",
+            ));
+        }
+        self.predict_samples(preds)
+    }
+
+    fn weights(&self) -> Option<&Weights> {
+        self.learned_weights()
+    }
+}
+
+impl FittedFuser {
+    /// Predicts one row per sample, whatever the fuser was fitted on (the
+    /// sample-level step of segment fusion).
+    pub(crate) fn predict_samples(&self, preds: &Predictions) -> Result<Predictions> {
         let aligned = self.align(preds)?;
         let calibration = self.calibration.as_ref();
         let input = match calibration.and_then(|c| c.models.as_ref()) {
@@ -733,10 +768,6 @@ impl Fitted for FittedFuser {
             }
             None => Ok(fused),
         }
-    }
-
-    fn weights(&self) -> Option<&Weights> {
-        self.learned_weights()
     }
 }
 

@@ -58,6 +58,7 @@ pub mod learn;
 pub mod metrics;
 mod predictions;
 pub mod prune;
+pub mod segments;
 mod spec;
 pub mod verdict;
 mod weights;

@@ -279,6 +279,28 @@ impl Predictions {
         Ok(p)
     }
 
+    /// Predictions from parts the caller keeps valid (pooled or stacked
+    /// rows of valid predictions; checked in debug builds).
+    pub(crate) fn from_parts(
+        task: Task,
+        models: Vec<String>,
+        ids: Vec<String>,
+        classes: Vec<String>,
+        hard: Vec<bool>,
+        values: Vec<f32>,
+    ) -> Self {
+        let p = Predictions {
+            task,
+            models,
+            ids,
+            classes,
+            hard,
+            values,
+        };
+        debug_assert!(p.validate().is_ok(), "{:?}", p.validate());
+        p
+    }
+
     /// The output of a fuser: one model named `name`, probabilities already
     /// on the simplex (checked in debug builds).
     pub(crate) fn fused(template: &Predictions, name: &str, values: Vec<f32>) -> Self {
@@ -610,6 +632,22 @@ fn unique(what: &str, items: &[String]) -> Result<()> {
             "the {what} '{d}' appears more than once"
         ))),
         None => Ok(()),
+    }
+}
+
+/// The classes [`Predictions::from_outputs`] would give `outputs` together
+/// (`None` for regression), so that models validated one at a time get the
+/// same ones.
+pub(crate) fn shared_classes(
+    outputs: &[ModelOutput],
+    opts: &BuildOptions,
+) -> Result<Option<Vec<String>>> {
+    for (i, out) in outputs.iter().enumerate() {
+        check_model_shape(out, i > 0 && out.ids == outputs[0].ids)?;
+    }
+    match task_kind(outputs, opts)? {
+        Kind::Regression => Ok(None),
+        Kind::Single | Kind::Multi => discover_classes(outputs, opts).map(Some),
     }
 }
 
