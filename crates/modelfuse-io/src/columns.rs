@@ -27,6 +27,52 @@ pub(crate) const ID: &str = "id";
 pub(crate) const LABEL: &str = "label";
 /// The name of the regression-value column.
 pub(crate) const VALUE: &str = "value";
+/// The name of the column naming each segment's document.
+pub(crate) const DOC: &str = "doc";
+/// The name of the column giving a segment's position in its document.
+pub(crate) const SEGMENT: &str = "segment";
+/// The name of the column giving a segment's length.
+pub(crate) const LENGTH: &str = "length";
+
+/// Where the segment columns of a segment-level table are: `doc` always,
+/// `segment` and `length` when present. They are never class columns.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct SegmentColumns {
+    pub(crate) doc: usize,
+    pub(crate) segment: Option<usize>,
+    pub(crate) length: Option<usize>,
+}
+
+impl SegmentColumns {
+    /// The segment columns of a table, if it has a `doc` column.
+    ///
+    /// # Errors
+    ///
+    /// A `segment` or `length` column without a `doc` column: it would be
+    /// read as a class otherwise.
+    pub(crate) fn find(names: &[String]) -> Result<Option<SegmentColumns>> {
+        let at = |n: &str| names.iter().position(|x| x == n);
+        match at(DOC) {
+            Some(doc) => Ok(Some(SegmentColumns {
+                doc,
+                segment: at(SEGMENT),
+                length: at(LENGTH),
+            })),
+            None => match [SEGMENT, LENGTH].into_iter().find(|n| at(n).is_some()) {
+                Some(n) => Err(Error::format(format!(
+                    "found a '{n}' column but no 'doc' column: segment-level predictions name each row's document in a 'doc' column"
+                ))
+                .in_column(n)),
+                None => Ok(None),
+            },
+        }
+    }
+
+    /// The columns, for reading.
+    pub(crate) fn used(&self) -> impl Iterator<Item = usize> {
+        [Some(self.doc), self.segment, self.length].into_iter().flatten()
+    }
+}
 
 /// Where the parts of a prediction table are, by column index.
 #[derive(Debug, PartialEq)]
@@ -86,8 +132,9 @@ pub(crate) fn predictions_layout(names: &[String]) -> Result<Layout> {
     let id = find_id(names, &index)?;
     let label = index.get(LABEL).copied();
     let value = index.get(VALUE).copied();
+    let reserved = |j: usize| [DOC, SEGMENT, LENGTH].contains(&names[j].as_str());
     let classes: Vec<usize> = (0..names.len())
-        .filter(|&j| j != id && Some(j) != label && Some(j) != value)
+        .filter(|&j| j != id && Some(j) != label && Some(j) != value && !reserved(j))
         .collect();
     match (classes.is_empty(), label, value) {
         (false, _, None) => Ok(Layout::Scores { id, classes }),

@@ -23,7 +23,8 @@ use std::path::Path;
 use csv::ByteRecord;
 use modelfuse::{Content, ModelOutput};
 
-use crate::columns::{self, Layout, Target};
+use crate::columns::{self, Layout, SegmentColumns, Target};
+use crate::segments::SegmentParts;
 use crate::error::{Error, Result};
 use crate::labels;
 
@@ -247,46 +248,55 @@ impl Row<'_> {
     }
 }
 
-/// Reads a CSV (`delimiter` `b','`) or TSV (`b'\t'`) prediction file.
-pub(crate) fn read_predictions(path: &Path, delimiter: u8, name: String) -> Result<ModelOutput> {
+/// Reads a CSV (`delimiter` `b','`) or TSV (`b'\t'`) prediction file, with
+/// its segment columns when it has a `doc` column.
+pub(crate) fn read_table(
+    path: &Path,
+    delimiter: u8,
+    name: String,
+) -> Result<(ModelOutput, Option<SegmentParts>)> {
     let mut table = Table::open(path, delimiter)?;
-    let layout =
-        columns::predictions_layout(table.header()).map_err(|e| e.at_line(table.header_line()))?;
+    let at_header = |e: Error| e.at_line(table.header_line());
+    let layout = columns::predictions_layout(table.header()).map_err(at_header)?;
+    let seg_cols = SegmentColumns::find(table.header()).map_err(at_header)?;
+    let mut segments = seg_cols.map(|c| SegmentParts::new(&c));
     let id = layout.id();
     let mut ids = Vec::new();
-    let content = match layout {
-        Layout::Scores { classes, .. } => {
-            let mut values = Vec::new();
-            while let Some(row) = table.next_row()? {
-                ids.push(row.cell(id, "an id")?.to_string());
-                for &j in &classes {
-                    values.push(row.number(j)?);
+    let mut scores = Vec::new();
+    let mut labels = Vec::new();
+    let mut values = Vec::new();
+    while let Some(row) = table.next_row()? {
+        ids.push(row.cell(id, "an id")?.to_string());
+        match &layout {
+            Layout::Scores { classes, .. } => {
+                for &j in classes {
+                    scores.push(row.number(j)?);
                 }
             }
-            let columns = classes.iter().map(|&j| table.header[j].clone()).collect();
-            Content::Scores { columns, values }
+            Layout::Labels { label, .. } => labels.push(row.cell(*label, "a label")?.to_string()),
+            Layout::Values { value, .. } => values.push(row.number(*value)?),
         }
-        Layout::Labels { label, .. } => {
-            let mut labels = Vec::new();
-            while let Some(row) = table.next_row()? {
-                ids.push(row.cell(id, "an id")?.to_string());
-                labels.push(row.cell(label, "a label")?.to_string());
-            }
-            Content::Labels(labels)
+        if let (Some(parts), Some(c)) = (segments.as_mut(), seg_cols) {
+            let doc = row.cell(c.doc, "a document id")?;
+            let position = c.segment.map(|j| row.cell(j, "a position")).transpose()?;
+            let length = c.length.map(|j| row.number(j)).transpose()?;
+            parts
+                .push(doc, position, length)
+                .map_err(|(e, j)| row.locate(e, j.resolve(&c)))?;
         }
-        Layout::Values { value, .. } => {
-            let mut values = Vec::new();
-            while let Some(row) = table.next_row()? {
-                ids.push(row.cell(id, "an id")?.to_string());
-                values.push(row.number(value)?);
-            }
-            Content::Values(values)
-        }
-    };
+    }
     if ids.is_empty() {
         return Err(no_data_rows());
     }
-    Ok(ModelOutput { name, ids, content })
+    let content = match layout {
+        Layout::Scores { classes, .. } => Content::Scores {
+            columns: classes.iter().map(|&j| table.header[j].clone()).collect(),
+            values: scores,
+        },
+        Layout::Labels { .. } => Content::Labels(labels),
+        Layout::Values { .. } => Content::Values(values),
+    };
+    Ok((ModelOutput { name, ids, content }, segments))
 }
 
 /// Reads a CSV/TSV labels file into entries positioned by line.

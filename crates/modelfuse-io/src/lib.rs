@@ -79,6 +79,13 @@
 //! `values`, optionally with `ids` and `classes` arrays (integers or numpy
 //! unicode strings), falling back to the sidecars.
 //!
+//! **Segment-level tables** (CSV, TSV, Parquet; read by [`read_segments`]):
+//! rows are segments of documents. Beside `id` (the segment) and the columns
+//! above, a `doc` column names each row's document; optional `segment` (a
+//! whole number, the position in the document) and `length` (positive:
+//! tokens, seconds…). `doc`, `segment` and `length` are never class names;
+//! [`read_predictions`] refuses a table with a `doc` column.
+//!
 //! **Labels files**: exactly the columns `id` and `label` (or `id` and
 //! `value`) in CSV, TSV or Parquet; no empty labels (write the empty set of a
 //! multilabel task as `|`) and no repeated ids.
@@ -100,12 +107,14 @@ mod inputs;
 mod labels;
 mod npy;
 mod parquet;
+mod segments;
 mod text;
 mod write;
 
 use std::path::Path;
 
 use modelfuse::ModelOutput;
+use modelfuse::segments::SegmentedOutput;
 
 pub use atomic::write_atomic;
 pub use error::{Error, ErrorKind, Result};
@@ -149,18 +158,50 @@ pub use write::{MULTILABEL_THRESHOLD, write_predictions};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn read_predictions(path: &Path) -> Result<ModelOutput> {
-    read(path).map_err(|e| e.or_path(path))
+    read(path)
+        .and_then(|(out, segments)| match segments {
+            Some(_) => Err(segments::unexpected_doc()),
+            None => Ok(out),
+        })
+        .map_err(|e| e.or_path(path))
 }
 
-fn read(path: &Path) -> Result<ModelOutput> {
+/// Reads one model's segment-level predictions: a CSV, TSV or Parquet table
+/// whose rows are segments of documents, with a `doc` column (the
+/// document's id) beside `id` (the segment's), and optionally `segment`
+/// (a whole number: the segment's position in its document) and `length`
+/// (a positive number: tokens, seconds…). The other columns are read as by
+/// [`read_predictions`].
+///
+/// # Errors
+///
+/// Those of [`read_predictions`]; a table without a `doc` column, a NumPy
+/// file ([`ErrorKind::Format`]); a position that is not a whole number, a
+/// length that is not positive ([`ErrorKind::Parse`], with the line or row).
+pub fn read_segments(path: &Path) -> Result<SegmentedOutput> {
+    if let Ok(FileFormat::Npy | FileFormat::Npz) = FileFormat::of(path) {
+        return Err(Error::format(
+            "expected a CSV, TSV or Parquet table with a 'doc' column for segment-level predictions, found a NumPy file",
+        )
+        .or_path(path));
+    }
+    read(path)
+        .and_then(|(out, segments)| match segments {
+            Some(s) => Ok(s.into_output(out)),
+            None => Err(segments::missing_doc(&out)),
+        })
+        .map_err(|e| e.or_path(path))
+}
+
+fn read(path: &Path) -> Result<(ModelOutput, Option<segments::SegmentParts>)> {
     let format = FileFormat::of(path)?;
     let name = inputs::model_name(path)?;
     match format {
-        FileFormat::Csv => csv::read_predictions(path, b',', name),
-        FileFormat::Tsv => csv::read_predictions(path, b'\t', name),
-        FileFormat::Parquet => parquet::read_predictions(path, name),
-        FileFormat::Npy => npy::read_npy(path, name),
-        FileFormat::Npz => npy::read_npz(path, name),
+        FileFormat::Csv => csv::read_table(path, b',', name),
+        FileFormat::Tsv => csv::read_table(path, b'\t', name),
+        FileFormat::Parquet => parquet::read_table(path, name),
+        FileFormat::Npy => npy::read_npy(path, name).map(|o| (o, None)),
+        FileFormat::Npz => npy::read_npz(path, name).map(|o| (o, None)),
     }
 }
 

@@ -32,7 +32,8 @@ use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
-use crate::columns::{self, LABEL, Layout, Target, VALUE};
+use crate::columns::{self, LABEL, Layout, SegmentColumns, Target, VALUE};
+use crate::segments::SegmentParts;
 use crate::csv::no_data_rows;
 use crate::error::{Error, Result};
 use crate::labels::{Entry, Position, Table};
@@ -241,10 +242,12 @@ impl Batch {
     }
 }
 
-/// Reads a Parquet prediction file.
-pub(crate) fn read_predictions(path: &Path, name: String) -> Result<ModelOutput> {
+/// Reads a Parquet prediction file, with its segment columns when it has a
+/// `doc` column.
+pub(crate) fn read_table(path: &Path, name: String) -> Result<(ModelOutput, Option<SegmentParts>)> {
     let source = Source::open(path)?;
     let layout = columns::predictions_layout(&source.names)?;
+    let seg_cols = SegmentColumns::find(&source.names)?;
     let mut roles = vec![None; source.names.len()];
     roles[layout.id()] = Some(Role::Key);
     match &layout {
@@ -254,13 +257,26 @@ pub(crate) fn read_predictions(path: &Path, name: String) -> Result<ModelOutput>
         Layout::Labels { label, .. } => roles[*label] = Some(Role::Key),
         Layout::Values { value, .. } => roles[*value] = Some(Role::Number),
     }
+    let mut used = layout.used();
+    if let Some(c) = seg_cols {
+        roles[c.doc] = Some(Role::Key);
+        if let Some(j) = c.segment {
+            roles[j] = Some(Role::Key);
+        }
+        if let Some(j) = c.length {
+            roles[j] = Some(Role::Number);
+        }
+        used.extend(c.used());
+        used.sort_unstable();
+    }
     for (j, role) in roles.iter().enumerate() {
         if let Some(role) = role {
             source.check(j, *role)?;
         }
     }
     let id = layout.id();
-    let mut reader = source.read(&layout.used())?;
+    let mut segments = seg_cols.map(|c| SegmentParts::new(&c));
+    let mut reader = source.read(&used)?;
     let names = reader.names.clone();
     let mut ids = Vec::new();
     let mut scores = Vec::new();
@@ -285,6 +301,21 @@ pub(crate) fn read_predictions(path: &Path, name: String) -> Result<ModelOutput>
             }
             Layout::Values { value, .. } => values.extend_from_slice(batch.numbers(*value)),
         }
+        if let (Some(parts), Some(c)) = (segments.as_mut(), seg_cols) {
+            for i in 0..batch.len {
+                let doc = batch.key(c.doc, i, &names, "a document id")?;
+                let position = c
+                    .segment
+                    .map(|j| batch.key(j, i, &names, "a position"))
+                    .transpose()?;
+                let length = c.length.map(|j| batch.numbers(j)[i]);
+                parts.push(doc, position, length).map_err(|(e, which)| {
+                    let j = which.resolve(&c);
+                    e.at_row(batch.first_row + i as u64)
+                        .in_column(names[j].clone())
+                })?;
+            }
+        }
     }
     if ids.is_empty() {
         return Err(no_data_rows());
@@ -297,7 +328,7 @@ pub(crate) fn read_predictions(path: &Path, name: String) -> Result<ModelOutput>
         Layout::Labels { .. } => Content::Labels(labels),
         Layout::Values { .. } => Content::Values(values),
     };
-    Ok(ModelOutput { name, ids, content })
+    Ok((ModelOutput { name, ids, content }, segments))
 }
 
 /// Reads a Parquet labels file into entries positioned by row.

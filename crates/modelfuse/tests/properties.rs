@@ -282,3 +282,91 @@ proptest! {
         }
     }
 }
+
+/// Segment-level outputs from plain ones: sample `s{i}` becomes document
+/// `s{i}`, cut into `cuts[i]` segments (each a copy of the row, perturbed
+/// when `perturb`).
+fn segmented(
+    outputs: &[ModelOutput],
+    cuts: &[usize],
+    perturb: bool,
+) -> Vec<modelfuse::segments::SegmentedOutput> {
+    outputs
+        .iter()
+        .map(|out| {
+            let Content::Scores { columns, values } = &out.content else {
+                unreachable!()
+            };
+            let k = columns.len();
+            let (mut ids, mut docs, mut vals, mut lengths) = (vec![], vec![], vec![], vec![]);
+            for (i, row) in values.chunks_exact(k).enumerate() {
+                for s in 0..cuts[i % cuts.len()] {
+                    ids.push(format!("{}#{s}", out.ids[i]));
+                    docs.push(out.ids[i].clone());
+                    let mut r = row.to_vec();
+                    if perturb && s > 0 {
+                        r.rotate_left(s % k);
+                    }
+                    vals.extend(r);
+                    lengths.push(1.0 + s as f64);
+                }
+            }
+            modelfuse::segments::SegmentedOutput {
+                output: ModelOutput {
+                    name: out.name.clone(),
+                    ids,
+                    content: Content::Scores {
+                        columns: columns.clone(),
+                        values: vals,
+                    },
+                },
+                docs,
+                positions: None,
+                lengths: Some(lengths),
+            }
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Pooling a document of one segment is the identity, bit for bit, for
+    /// every fixed pooling.
+    #[test]
+    fn pooling_one_segment_is_the_identity(outputs in outputs_strategy()) {
+        use modelfuse::segments::{Pooling, SegmentedPredictions};
+        let plain = build(outputs.clone());
+        let segs = SegmentedPredictions::from_outputs(segmented(&outputs, &[1], false), &BuildOptions::default()).unwrap();
+        for pooling in [Pooling::Mean, Pooling::Max, Pooling::Length, Pooling::Majority] {
+            let pooled = segs.pool(pooling).unwrap();
+            prop_assert_eq!(pooled.ids(), plain.ids());
+            prop_assert_eq!(pooled.as_slice(), plain.as_slice(), "{}", pooling);
+        }
+    }
+
+    /// Pooled and fused rows stay on the simplex for every pooling, order
+    /// and label-free fuser, with documents of one to four segments.
+    #[test]
+    fn pooled_segments_stay_on_the_simplex(outputs in outputs_strategy(), cuts in prop::collection::vec(1usize..5, 1..6)) {
+        use modelfuse::segments::{Order, Pooling, SegmentSettings, SegmentedPredictions};
+        let segs = SegmentedPredictions::from_outputs(segmented(&outputs, &cuts, true), &BuildOptions::default()).unwrap();
+        let models: Vec<String> = segs.models().iter().map(|s| s.to_string()).collect();
+        for spec in specs(&models) {
+            for pooling in [Pooling::Mean, Pooling::Max, Pooling::Length, Pooling::Majority] {
+                for order in [Order::SegmentsFirst, Order::ModelsFirst] {
+                    let settings = SegmentSettings { pooling, order };
+                    let fitted = spec.fit_segments(&segs, None, &Default::default(), settings).unwrap();
+                    let fused = fitted.predict_segments(&segs).unwrap();
+                    prop_assert_eq!(fused.n_samples(), segs.docs().len());
+                    for i in 0..fused.n_samples() {
+                        let row = fused.row(0, i);
+                        prop_assert!(row.iter().all(|p| p.is_finite() && (0.0..=1.0).contains(p)));
+                        let sum: f32 = row.iter().sum();
+                        prop_assert!((sum - 1.0).abs() < 1e-4, "{} {} {}: {:?}", spec.method(), pooling, order, row);
+                    }
+                }
+            }
+        }
+    }
+}
