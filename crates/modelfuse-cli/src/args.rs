@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use modelfuse::fusers::{MetaModel, TieBreak, Transform};
 use modelfuse::metrics::Metric;
 use modelfuse::prune::PruneOptions;
+use modelfuse::segments::{Order, Pooling, SegmentSettings};
 use modelfuse::{BuildOptions, Calibrate, FitOptions, Method, NamedWeights, SpecOptions, TaskHint};
 
 /// Fuse the predictions of several models into one better predictor.
@@ -119,6 +120,8 @@ pub struct FitArgs {
     pub settings: MethodArgs,
     #[command(flatten)]
     pub around: AroundArgs,
+    #[command(flatten)]
+    pub segments: SegmentArgs,
     /// Where to save the fitted fuser (JSON).
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
@@ -202,6 +205,31 @@ impl MethodArgs {
             bags: self.bags,
             bag_fraction: self.bag_fraction,
         }
+    }
+}
+
+/// Serial fusion: rows that are segments of documents.
+#[derive(Debug, Args)]
+pub struct SegmentArgs {
+    /// The rows are segments of documents (files with a `doc` column): pool
+    /// each document's segments by mean, max, length (length-weighted mean),
+    /// majority or learned (a meta-model over pooled statistics, fitted out
+    /// of fold). --labels then gives one label per document.
+    #[arg(long, value_parser = parse::<Pooling>, value_name = "POOLING")]
+    pub pool: Option<Pooling>,
+    /// With --pool: segments-first (pool each model, then fuse the models;
+    /// the default) or models-first (fuse the models segment by segment,
+    /// then pool; every model must predict the same segments).
+    #[arg(long, value_parser = parse::<Order>, value_name = "ORDER", requires = "pool")]
+    pub order: Option<Order>,
+}
+
+impl SegmentArgs {
+    pub fn settings(&self) -> Option<SegmentSettings> {
+        self.pool.map(|pooling| SegmentSettings {
+            pooling,
+            order: self.order.unwrap_or_default(),
+        })
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
+use modelfuse::segments::SegmentedPredictions;
 use modelfuse::{BuildOptions, Predictions, Targets};
 
 /// Predictions with the file each model came from.
@@ -25,6 +26,41 @@ pub fn predictions(inputs: &[PathBuf], opts: &BuildOptions) -> Result<Loaded> {
     }
     let preds = Predictions::from_outputs(outputs, opts).map_err(|e| explain(e, &paths))?;
     Ok(Loaded { preds, paths })
+}
+
+/// Segment-level predictions with the file each model came from.
+pub struct LoadedSegments {
+    pub segs: SegmentedPredictions,
+    pub paths: BTreeMap<String, PathBuf>,
+}
+
+/// Reads every segment-level prediction file under `inputs` and groups the
+/// rows by document.
+pub fn segments(inputs: &[PathBuf], opts: &BuildOptions) -> Result<LoadedSegments> {
+    let files = modelfuse_io::expand_inputs(inputs)?;
+    let mut outputs = Vec::with_capacity(files.len());
+    let mut paths = BTreeMap::new();
+    for file in files {
+        let out = modelfuse_io::read_segments(&file)?;
+        paths.insert(out.output.name.clone(), file);
+        outputs.push(out);
+    }
+    let segs = SegmentedPredictions::from_outputs(outputs, opts).map_err(|e| explain(e, &paths))?;
+    Ok(LoadedSegments { segs, paths })
+}
+
+/// "7265 segments" (per model), or "7265–8012 segments per model" when
+/// models segment differently.
+pub fn segment_count(segs: &SegmentedPredictions) -> String {
+    let counts: Vec<usize> = (0..segs.models().len())
+        .map(|m| segs.n_segments(m))
+        .collect();
+    let (lo, hi) = (counts.iter().min(), counts.iter().max());
+    match (lo, hi) {
+        (Some(lo), Some(hi)) if lo != hi => format!("{lo}–{hi} segments per model"),
+        (Some(n), _) => format!("{n} segments"),
+        _ => "no segments".into(),
+    }
 }
 
 /// Reads a labels file as `(id, label)` pairs.

@@ -70,7 +70,9 @@ impl SegmentColumns {
 
     /// The columns, for reading.
     pub(crate) fn used(&self) -> impl Iterator<Item = usize> {
-        [Some(self.doc), self.segment, self.length].into_iter().flatten()
+        [Some(self.doc), self.segment, self.length]
+            .into_iter()
+            .flatten()
     }
 }
 

@@ -24,9 +24,9 @@ use csv::ByteRecord;
 use modelfuse::{Content, ModelOutput};
 
 use crate::columns::{self, Layout, SegmentColumns, Target};
-use crate::segments::SegmentParts;
 use crate::error::{Error, Result};
 use crate::labels;
+use crate::segments::SegmentParts;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 

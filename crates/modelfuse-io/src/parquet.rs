@@ -33,10 +33,10 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
 use crate::columns::{self, LABEL, Layout, SegmentColumns, Target, VALUE};
-use crate::segments::SegmentParts;
 use crate::csv::no_data_rows;
 use crate::error::{Error, Result};
 use crate::labels::{Entry, Position, Table};
+use crate::segments::SegmentParts;
 use crate::write;
 
 /// The most rows written to one row group: large enough for good

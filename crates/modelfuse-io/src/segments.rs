@@ -1,8 +1,8 @@
 //! The segment columns of segment-level prediction tables (`doc`, `segment`,
 //! `length`), gathered row by row by the CSV and Parquet readers.
 
-use modelfuse::segments::SegmentedOutput;
 use modelfuse::ModelOutput;
+use modelfuse::segments::SegmentedOutput;
 
 use crate::columns::SegmentColumns;
 use crate::error::Error;
@@ -53,7 +53,9 @@ impl SegmentParts {
         if let (Some(v), Some(text)) = (self.positions.as_mut(), position) {
             let p = text.parse::<i64>().map_err(|_| {
                 (
-                    Error::parse(format!("expected a whole number (the segment's position), found '{text}'")),
+                    Error::parse(format!(
+                        "expected a whole number (the segment's position), found '{text}'"
+                    )),
                     Which::Segment,
                 )
             })?;

@@ -2,7 +2,10 @@
 
 use anyhow::{Context, Result, bail};
 use modelfuse::metrics::Metric;
-use modelfuse::{Calibrate, Fitted, FuserSpec};
+use modelfuse::segments::{Order, Pooling, SegmentSettings};
+use modelfuse::{
+    BuildOptions, Calibrate, FitOptions, Fitted, FittedFuser, FuserSpec, Predictions, Targets,
+};
 use serde_json::json;
 
 use super::{json_number, metrics_json, print_json, scores};
@@ -21,6 +24,9 @@ pub fn run(args: FitArgs) -> Result<()> {
     let spec = FuserSpec::from_options(args.method, args.settings.spec_options(method_seed))?;
     let fit_options = args.around.fit_options(args.settings.by);
     let opts = args.read.build_options();
+    if let Some(settings) = args.segments.settings() {
+        return run_segments(&args, spec, &fit_options, settings, opts);
+    }
     let (loaded, targets) = match &args.labels {
         Some(path) => {
             let (l, t) = load::with_labels(&args.inputs, path, opts)?;
@@ -38,17 +44,11 @@ pub fn run(args: FitArgs) -> Result<()> {
         None => (load::predictions(&args.inputs, &opts)?, None),
     };
     let preds = &loaded.preds;
-    // Learned methods with pruning or calibration can take a while; a spinner
-    // (drawn only on a terminal) shows it is working.
-    let spinner = indicatif::ProgressBar::new_spinner();
-    spinner.set_message(format!("fitting {}", spec.describe(preds.task())));
-    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let spinner = spinner(format!("fitting {}", spec.describe(preds.task())));
     let fitted = spec.fit_with(preds, targets.as_ref(), &fit_options);
     spinner.finish_and_clear();
     let fitted = fitted.map_err(|e| load::explain(e, &loaded.paths))?;
-    modelfuse_io::write_atomic(&args.output, |w| w.write_all(fitted.to_json().as_bytes()))
-        .with_context(|| format!("saving the fitted fuser to {}", args.output.display()))
-        .map_err(|e| anyhow::Error::new(WriteError(e)))?;
+    save(&args, &fitted)?;
 
     // How the fusion does on the data it was fitted on, beside each model.
     // In-sample, so optimistic for methods that learn; `evaluate` on held-out
@@ -56,20 +56,172 @@ pub fn run(args: FitArgs) -> Result<()> {
     let report = match &targets {
         Some(t) => {
             let fused = fitted.predict(preds)?;
-            let mut rows = Vec::new();
-            for m in 0..preds.n_models() {
-                rows.push((preds.models()[m].clone(), scores(preds, m, t)?));
-            }
-            rows.push(("fused".to_string(), scores(&fused, 0, t)?));
-            Some(rows)
+            Some(report_rows(preds, &fused, t)?)
         }
         None => None,
     };
-    let weights = fitted.learned_weights().map(|w| w.as_slice().to_vec());
     let calibration = match &targets {
         Some(t) => fitted.calibration_report(preds, t)?,
         None => Vec::new(),
     };
+    let summary = format!(
+        "fitted {} on {} models, {} samples ({} task)",
+        fitted.spec.describe(preds.task()),
+        fitted.models.len(),
+        preds.n_samples(),
+        preds.task().name()
+    );
+    print_report(
+        &args,
+        &fitted,
+        preds.models(),
+        report,
+        calibration,
+        summary,
+        json!(null),
+    )
+}
+
+/// A spinner while fitting (drawn only on a terminal): learned methods with
+/// pruning or calibration can take a while.
+fn spinner(message: String) -> indicatif::ProgressBar {
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_message(message);
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner
+}
+
+fn save(args: &FitArgs, fitted: &FittedFuser) -> Result<()> {
+    modelfuse_io::write_atomic(&args.output, |w| w.write_all(fitted.to_json().as_bytes()))
+        .with_context(|| format!("saving the fitted fuser to {}", args.output.display()))
+        .map_err(|e| anyhow::Error::new(WriteError(e)))
+}
+
+type Report = Vec<(String, Vec<(Metric, f64)>)>;
+
+/// Each model's scores, then the fusion's.
+fn report_rows(preds: &Predictions, fused: &Predictions, t: &Targets) -> Result<Report> {
+    let mut rows = Vec::new();
+    for m in 0..preds.n_models() {
+        rows.push((preds.models()[m].clone(), scores(preds, m, t)?));
+    }
+    rows.push(("fused".to_string(), scores(fused, 0, t)?));
+    Ok(rows)
+}
+
+/// `fit --pool`: the rows are segments of documents.
+fn run_segments(
+    args: &FitArgs,
+    spec: FuserSpec,
+    fit_options: &FitOptions,
+    settings: SegmentSettings,
+    mut opts: BuildOptions,
+) -> Result<()> {
+    let table = match &args.labels {
+        Some(path) => {
+            let table = load::labels(path)?;
+            opts.extra_classes = load::label_values(&table);
+            Some(table)
+        }
+        None if spec.needs_targets()
+            || args.around.prune
+            || args.around.calibrate != Calibrate::None
+            || settings.pooling == Pooling::Learned =>
+        {
+            let what = if settings.pooling == Pooling::Learned && !spec.needs_targets() {
+                "learned pooling".to_string()
+            } else {
+                spec.method().to_string()
+            };
+            bail!("{what} learns from labels; pass the documents' labels with --labels <file>")
+        }
+        None => None,
+    };
+    let loaded = load::segments(&args.inputs, &opts)?;
+    let segs = &loaded.segs;
+    let explain = |e: modelfuse::Error| load::explain(e, &loaded.paths);
+    // Each model pooled alone (by the mean when the pooling is learned: its
+    // aggregators are fitted per model only when pooling comes first); also
+    // where the labels are checked, so their errors name the labels file.
+    let shown = match settings.pooling {
+        Pooling::Learned => Pooling::Mean,
+        p => p,
+    };
+    let pooled = segs.pool(shown).map_err(explain)?;
+    let targets = match (&table, &args.labels) {
+        (Some(table), Some(path)) => Some(load::targets(&pooled, table, path)?),
+        _ => None,
+    };
+    let spinner = spinner(format!(
+        "fitting {} on segments ({} pooling, {})",
+        spec.describe(segs.task()),
+        settings.pooling,
+        settings.order
+    ));
+    let fitted = spec.fit_segments(segs, table.as_deref(), fit_options, settings);
+    spinner.finish_and_clear();
+    let fitted = fitted.map_err(explain)?;
+    save(args, &fitted)?;
+
+    let report = match &targets {
+        Some(t) => {
+            let fused = fitted.predict_segments(segs).map_err(explain)?;
+            Some(report_rows(&pooled, &fused, t)?)
+        }
+        None => None,
+    };
+    let summary = format!(
+        "fitted {} on {} models, {} of {} documents ({} task); segments pooled by {}, {}{}",
+        fitted.spec.describe(segs.task()),
+        fitted.models.len(),
+        load::segment_count(segs),
+        segs.docs().len(),
+        segs.task().name(),
+        settings.pooling,
+        settings.order,
+        if settings.pooling == Pooling::Learned {
+            " (models below pooled by the mean)"
+        } else {
+            ""
+        }
+    );
+    let seg_json = json!({
+        "pooling": settings.pooling.name(),
+        "order": settings.order.name(),
+        "documents": segs.docs().len(),
+        "segments_per_model": (0..segs.models().len()).map(|m| segs.n_segments(m)).collect::<Vec<_>>(),
+    });
+    // Calibration is reported where it acts on whole documents.
+    let calibration = match (&targets, settings.order, settings.pooling) {
+        (Some(t), Order::SegmentsFirst, p) if p != Pooling::Learned => {
+            fitted.calibration_report(&pooled, t)?
+        }
+        _ => Vec::new(),
+    };
+    let models: Vec<String> = segs.models().iter().map(|s| s.to_string()).collect();
+    print_report(
+        args,
+        &fitted,
+        &models,
+        report,
+        calibration,
+        summary,
+        seg_json,
+    )
+}
+
+/// Prints what was fitted: weights, scores on the fitting data, dropped
+/// models and calibration (text or JSON).
+fn print_report(
+    args: &FitArgs,
+    fitted: &FittedFuser,
+    model_names: &[String],
+    report: Option<Report>,
+    calibration: Vec<modelfuse::calibrate::CalibrationReport>,
+    summary: String,
+    segments: serde_json::Value,
+) -> Result<()> {
+    let weights = fitted.learned_weights().map(|w| w.as_slice().to_vec());
 
     if args.json {
         let metrics = report.as_ref().map(|rows| {
@@ -85,16 +237,11 @@ pub fn run(args: FitArgs) -> Result<()> {
             "metrics_on_fit_data": metrics,
             "dropped": fitted.dropped,
             "calibration": calibration,
+            "segments": segments,
         }));
         return Ok(());
     }
-    println!(
-        "fitted {} on {} models, {} samples ({} task)",
-        fitted.spec.describe(preds.task()),
-        fitted.models.len(),
-        preds.n_samples(),
-        preds.task().name()
-    );
+    println!("{summary}");
     // The weight of a model by name: pruned models are not in the fuser.
     let weight_of = |name: &str| -> String {
         match fitted.models.iter().position(|m| m == name) {
@@ -138,7 +285,7 @@ pub fn run(args: FitArgs) -> Result<()> {
         t.row(row);
     }
     if report.is_none() {
-        for name in preds.models() {
+        for name in model_names {
             let mut row = vec![name.clone()];
             if header.len() > 1 {
                 row.push(weight_of(name));
