@@ -105,6 +105,7 @@ mod csv;
 mod error;
 mod inputs;
 mod labels;
+mod pages;
 mod npy;
 mod parquet;
 mod segments;

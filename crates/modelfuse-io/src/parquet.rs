@@ -103,6 +103,8 @@ impl Source {
         let builder = ParquetRecordBatchReaderBuilder::try_new(file)
             .map_err(|e| Error::parse_from("cannot read the file as Parquet", e))?;
         check_chunks(builder.metadata(), file_len)?;
+        let pages = File::open(path).map_err(|e| Error::io("cannot open", e))?;
+        crate::pages::check_pages(&pages, builder.metadata())?;
         let schema = builder.schema().clone();
         let names = schema
             .fields()
