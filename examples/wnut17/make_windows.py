@@ -105,11 +105,15 @@ def features(words, i, spec):
     return f
 
 
-# Three different taggers: features, regularisation and seed differ.
+# Three different taggers: features, regularisation, the weight of the `O`
+# class and the seed differ. `O` is nine tokens in ten; weighting it down
+# (every entity tag weighs 1) trades precision for recall, and without it
+# these taggers find almost no entities (entity F1 12 rather than 18 for
+# lr_wide on whole test sentences).
 TAGGERS = {
-    "lr_wide": {"context": 2, "context_words": True, "affixes": 3, "C": 1.0, "seed": 0},
-    "lr_narrow": {"context": 1, "context_words": True, "affixes": 2, "C": 0.3, "seed": 1},
-    "lr_shape": {"context": 2, "context_words": False, "affixes": 4, "C": 3.0, "seed": 2},
+    "lr_wide": {"context": 2, "context_words": True, "affixes": 3, "C": 1.0, "o_weight": 0.1, "seed": 0},
+    "lr_narrow": {"context": 1, "context_words": True, "affixes": 2, "C": 0.3, "o_weight": 0.2, "seed": 1},
+    "lr_shape": {"context": 2, "context_words": False, "affixes": 4, "C": 3.0, "o_weight": 0.15, "seed": 2},
 }
 
 
@@ -118,7 +122,10 @@ def train(sents, spec):
     y = [t for _, ts in sents for t in ts]
     vec = DictVectorizer(sort=True)
     Xm = vec.fit_transform(X)
-    clf = LogisticRegression(C=spec["C"], max_iter=300, random_state=spec["seed"])
+    weights = {t: (spec["o_weight"] if t == "O" else 1.0) for t in sorted(set(y))}
+    clf = LogisticRegression(
+        C=spec["C"], max_iter=300, class_weight=weights, random_state=spec["seed"]
+    )
     clf.fit(Xm, y)
     return vec, clf
 
