@@ -37,7 +37,11 @@ fn ner_max_context_recovers_the_whole_sentence_taggers() {
     assert!((whole["lr_wide"]["f1"].as_f64().unwrap() - 18.40).abs() < 0.005);
     // The plain mean lets edge words' poorer distributions in: lower F1.
     let mean = ner_f1(&[strided.to_str().unwrap(), "--window-merge", "mean"]);
-    for (tagger, f1) in [("lr_narrow", 12.70), ("lr_shape", 13.66), ("lr_wide", 17.19)] {
+    for (tagger, f1) in [
+        ("lr_narrow", 12.70),
+        ("lr_shape", 13.66),
+        ("lr_wide", 17.19),
+    ] {
         let got = mean[tagger]["f1"].as_f64().unwrap();
         assert!((got - f1).abs() < 0.005, "{tagger}: {got}");
     }
@@ -152,12 +156,11 @@ fn squad(part: &str) -> String {
 }
 
 fn qa_scores(args: &[&str]) -> Value {
-    json(
-        modelfuse()
-            .args(["qa", "evaluate"])
-            .args(args)
-            .args(["--dataset", &squad("dev-subset.json.gz"), "--json"]),
-    )
+    json(modelfuse().args(["qa", "evaluate"]).args(args).args([
+        "--dataset",
+        &squad("dev-subset.json.gz"),
+        "--json",
+    ]))
 }
 
 #[test]
@@ -181,7 +184,14 @@ fn qa_fuse_merged_windows_by_consensus() {
     let out = dir.path().join("fused.json");
     stdout_of(
         modelfuse()
-            .args(["qa", "fuse", &squad("strided"), "--method", "consensus", "-o"])
+            .args([
+                "qa",
+                "fuse",
+                &squad("strided"),
+                "--method",
+                "consensus",
+                "-o",
+            ])
             .arg(&out),
     );
     let s = qa_scores(&[out.to_str().unwrap()]);

@@ -202,7 +202,9 @@ pub fn parse_windows_jsonl(text: &str, source: &str) -> Result<Vec<Window>> {
             ))
         })?;
         if raw.words.is_empty() {
-            return Err(fmt("expected at least one word in the window, found none".into()));
+            return Err(fmt(
+                "expected at least one word in the window, found none".into()
+            ));
         }
         let probs = SubwordSentence {
             tokens: raw.tokens,
@@ -659,7 +661,12 @@ mod tests {
 
         /// A sentence of `n` words covered by windows of `size` words every
         /// `stride` words, each row a random distribution.
-        fn covered(n: usize, size: usize, stride: usize, seed: &[f64]) -> (Vec<String>, Vec<Window>) {
+        fn covered(
+            n: usize,
+            size: usize,
+            stride: usize,
+            seed: &[f64],
+        ) -> (Vec<String>, Vec<Window>) {
             let ws: Vec<String> = (0..n).map(|i| format!("w{i}")).collect();
             let mut wins = Vec::new();
             let mut start = 0;

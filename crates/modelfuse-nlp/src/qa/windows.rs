@@ -128,11 +128,15 @@ struct RawCandidate {
     probability: Option<f64>,
 }
 
+/// A span's characters in the context, `start..end`; `None` is the
+/// no-answer candidate.
+type At = Option<(usize, usize)>;
+
 /// One window's candidate, in context offsets.
 #[derive(Clone, Debug)]
 struct Span {
     /// `None` for the no-answer candidate.
-    at: Option<(usize, usize)>,
+    at: At,
     text: String,
     value: f64,
 }
@@ -184,9 +188,8 @@ impl WindowedAnswers {
             if line.is_empty() {
                 continue;
             }
-            let at = |k: ErrorKind, m: String| {
-                Error::new(k, m).with_source(source).with_line(line_no)
-            };
+            let at =
+                |k: ErrorKind, m: String| Error::new(k, m).with_source(source).with_line(line_no);
             let raw: RawWindow = serde_json::from_str(line).map_err(|e| {
                 at(
                     ErrorKind::Format,
@@ -297,7 +300,7 @@ impl WindowedAnswers {
             }
             // Per span: its text, the line that first gave it, and the
             // merged value.
-            let mut merged: BTreeMap<Option<(usize, usize)>, (&str, usize, f64)> = BTreeMap::new();
+            let mut merged: BTreeMap<At, (&str, usize, f64)> = BTreeMap::new();
             for w in &windows {
                 let values: Vec<f64> = match (how, self.kind) {
                     (QaWindowMerge::Max, _) | (_, ValueKind::Probability) => {
@@ -313,8 +316,9 @@ impl WindowedAnswers {
                             merged.insert(s.at, (s.text.as_str(), w.line, v));
                         }
                         Some((text, line, m)) => {
-                            if s.at.is_some() && *text != s.text {
-                                let (a, b) = s.at.expect("checked");
+                            if let Some((a, b)) = s.at
+                                && *text != s.text
+                            {
                                 return Err(Error::new(
                                     ErrorKind::Mismatch,
                                     format!(
@@ -338,8 +342,10 @@ impl WindowedAnswers {
             }
             // The ordered map lists spans by start then end (no-answer
             // first); a stable sort by value keeps that order on ties.
-            let mut spans: Vec<(Option<(usize, usize)>, &str, f64)> =
-                merged.into_iter().map(|(at, (t, _, v))| (at, t, v)).collect();
+            let mut spans: Vec<(At, &str, f64)> = merged
+                .into_iter()
+                .map(|(at, (t, _, v))| (at, t, v))
+                .collect();
             spans.sort_by(|a, b| b.2.total_cmp(&a.2));
             let values: Vec<f64> = spans.iter().map(|s| s.2).collect();
             let probabilities = if how == QaWindowMerge::Max && self.kind == ValueKind::Score {
