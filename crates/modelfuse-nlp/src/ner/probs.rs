@@ -71,23 +71,30 @@ pub enum Alignment {
 /// different from the first line's.
 pub fn parse_probs_jsonl(text: &str, source: &str) -> Result<Vec<SubwordSentence>> {
     let mut out: Vec<SubwordSentence> = Vec::new();
-    for (i, line) in text.split('\n').enumerate() {
-        let line_no = i + 1;
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let fmt = |m: String| {
-            Error::new(ErrorKind::Format, m)
-                .with_source(source)
-                .with_line(line_no)
-        };
+    for (line_no, line) in json_lines(text) {
+        let fmt = |m: String| format_error(m, source, line_no);
         let s: SubwordSentence = serde_json::from_str(line)
             .map_err(|e| fmt(format!("expected a probability object, {e}")))?;
         check_shape(&s, out.first().map(|f| f.tags.as_slice())).map_err(fmt)?;
         out.push(s);
     }
     Ok(out)
+}
+
+/// The non-blank lines of a JSON Lines text, trimmed, with their 1-based
+/// line numbers.
+pub(crate) fn json_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split('\n')
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty())
+}
+
+/// A [`ErrorKind::Format`] error at `source`'s line `line`.
+pub(crate) fn format_error(message: String, source: &str, line: usize) -> Error {
+    Error::new(ErrorKind::Format, message)
+        .with_source(source)
+        .with_line(line)
 }
 
 /// The checks every probability line passes, whole sentence or window:

@@ -61,7 +61,9 @@
 //! within it, every window word is merged once.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::ner::probs::{Alignment, SubwordSentence, align_to_words, check_shape};
+use crate::ner::probs::{
+    Alignment, SubwordSentence, align_to_words, check_shape, format_error, json_lines,
+};
 use crate::ner::systems::SystemInput;
 
 /// How far a probability row's sum may be from 1.
@@ -185,17 +187,8 @@ pub fn is_window_file(text: &str, source: &str) -> Result<bool> {
 /// [`SUM_TOLERANCE`].
 pub fn parse_windows_jsonl(text: &str, source: &str) -> Result<Vec<Window>> {
     let mut out: Vec<Window> = Vec::new();
-    for (i, line) in text.split('\n').enumerate() {
-        let line_no = i + 1;
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let fmt = |m: String| {
-            Error::new(ErrorKind::Format, m)
-                .with_source(source)
-                .with_line(line_no)
-        };
+    for (line_no, line) in json_lines(text) {
+        let fmt = |m: String| format_error(m, source, line_no);
         let raw: RawWindow = serde_json::from_str(line).map_err(|e| {
             fmt(format!(
                 "expected a window object {{\"sentence\", \"start\", \"words\", \"offsets\", \"tags\", \"probs\"}}, {e}"
