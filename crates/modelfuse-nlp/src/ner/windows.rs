@@ -442,6 +442,12 @@ mod tests {
         }
     }
 
+    /// The merged rows of windows over the one sentence `ws`.
+    fn one_sentence(wins: &[Window], ws: &[String], how: WindowMerge) -> Vec<Vec<f64>> {
+        let reference = [ws.to_vec()];
+        rows(merge_windows(wins, &reference, Alignment::FirstSubtoken, how, "w").unwrap()).remove(0)
+    }
+
     fn onehot(l: usize) -> Vec<f64> {
         let mut r = vec![0.0; 3];
         r[l] = 1.0;
@@ -485,19 +491,7 @@ mod tests {
         let ws = words("a b c d e f");
         let a = window(0, 0, &ws[0..4], (0..4).map(|_| onehot(0)).collect());
         let b = window(0, 2, &ws[2..6], (0..4).map(|_| onehot(1)).collect());
-        let merge = |how| {
-            rows(
-                merge_windows(
-                    &[b.clone(), a.clone()],
-                    std::slice::from_ref(&ws),
-                    Alignment::FirstSubtoken,
-                    how,
-                    "w",
-                )
-                .unwrap(),
-            )
-            .remove(0)
-        };
+        let merge = |how| one_sentence(&[b.clone(), a.clone()], &ws, how);
         let mean = merge(WindowMerge::Mean);
         assert_eq!(mean[0], onehot(0));
         assert_eq!(mean[2], vec![0.5, 0.5, 0.0]);
@@ -523,17 +517,7 @@ mod tests {
         // start and 1..4 ends at its end, so only their inner edges cut.
         let a = window(0, 0, &ws[0..3], (0..3).map(|_| onehot(0)).collect());
         let b = window(0, 1, &ws[1..4], (0..3).map(|_| onehot(1)).collect());
-        let m = rows(
-            merge_windows(
-                &[a, b],
-                std::slice::from_ref(&ws),
-                Alignment::FirstSubtoken,
-                WindowMerge::MaxContext,
-                "w",
-            )
-            .unwrap(),
-        )
-        .remove(0);
+        let m = one_sentence(&[a, b], &ws, WindowMerge::MaxContext);
         // Word 2: in a, left 2 / right 0 (cut) → 0; in b, left 1 / right n → 1.
         assert_eq!(m[2], onehot(1));
         // Word 1: in a, left n / right 1 → 1; in b, left 0 → 0.
@@ -547,17 +531,7 @@ mod tests {
             window(0, 4, &ws[4..5], vec![onehot(2)]),
         ];
         let all = [b, edges[0].clone(), a, edges[1].clone()];
-        let m = rows(
-            merge_windows(
-                &all,
-                std::slice::from_ref(&ws),
-                Alignment::FirstSubtoken,
-                WindowMerge::MaxContext,
-                "w",
-            )
-            .unwrap(),
-        )
-        .remove(0);
+        let m = one_sentence(&all, &ws, WindowMerge::MaxContext);
         assert_eq!(m[2], onehot(0), "both windows give word 2 context 0");
     }
 
