@@ -363,6 +363,39 @@ fn cases() -> Vec<Case> {
             code: 2,
         },
         Case {
+            input: "NER window file that leaves a word uncovered",
+            files: vec![
+                text("gold.conll", "Paris B-location\nis O\nbig O\n"),
+                text(
+                    "sys.jsonl",
+                    r#"{"sentence": 0, "start": 0, "words": ["Paris", "is"], "offsets": [[0, 5], [6, 8]], "tags": ["O", "B-location"], "probs": [[0.1, 0.9], [1, 0]]}"#,
+                ),
+            ],
+            args: &["ner", "evaluate", "sys.jsonl", "--gold", "gold.conll"],
+            code: 2,
+        },
+        Case {
+            input: "NER window whose words differ from the gold's",
+            files: vec![
+                text("gold.conll", "Paris B-location\nis O\n"),
+                text(
+                    "sys.jsonl",
+                    r#"{"sentence": 0, "start": 0, "words": ["Pariss", "is"], "offsets": [[0, 6], [7, 9]], "tags": ["O", "B-location"], "probs": [[0.1, 0.9], [1, 0]]}"#,
+                ),
+            ],
+            args: &["ner", "evaluate", "sys.jsonl", "--gold", "gold.conll"],
+            code: 2,
+        },
+        Case {
+            input: "QA window file giving one context span two texts",
+            files: vec![text(
+                "sys.jsonl",
+                "{\"id\": \"q1\", \"offset\": 0, \"nbest\": [{\"text\": \"Paris\", \"start\": 3, \"end\": 8, \"score\": 1}]}\n{\"id\": \"q1\", \"offset\": 3, \"nbest\": [{\"text\": \"Pari\", \"start\": 0, \"end\": 5, \"score\": 2}]}\n",
+            )],
+            args: &["qa", "fuse", "sys.jsonl", "-o", "fused.json"],
+            code: 2,
+        },
+        Case {
             input: "SQuAD predictions that are not valid JSON",
             files: vec![
                 text("dev.json", r#"{"version": "1.1", "data": []}"#),

@@ -5,8 +5,9 @@
 //! sorted by name); a system is named after its file stem. `.tsv` files are
 //! column files (`sent_id tok_id token gold <systems…>`; their `gold` column
 //! is the gold unless `--gold` is given), `.jsonl` files hold per-subtoken
-//! probabilities aligned back to the reference words, anything else is a
-//! CoNLL file. A trailing `.gz` is decompressed.
+//! probabilities aligned back to the reference words (per sentence, or per
+//! window of a sentence, merged per word by `--window-merge`), anything else
+//! is a CoNLL file. A trailing `.gz` is decompressed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use modelfuse_nlp::ner::{
     self, Alignment, Counts, FittedNer, Mode, NerFuser, NerMethod, SystemInput, Systems, Tag,
-    Tagged,
+    Tagged, WindowMerge,
 };
 use serde_json::{Map, Value, json};
 
@@ -52,6 +53,12 @@ pub struct InputArgs {
     /// of each word) or mean (the mean over its subtokens).
     #[arg(long, value_enum, default_value_t = Align::First)]
     pub align: Align,
+    /// How .jsonl window files (one line per window of a sentence) merge the
+    /// windows covering a word: mean, centre (mean weighted by the word's
+    /// distance from a cut window edge), max-context (the window where the
+    /// word is most central) or first (the earliest window; a baseline).
+    #[arg(long, value_parser = parse_nlp::<WindowMerge>, default_value = "max-context", value_name = "RULE")]
+    pub window_merge: WindowMerge,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -185,6 +192,10 @@ pub struct FuseArgs {
     pub method: Option<NerMethod>,
     #[command(flatten)]
     pub settings: MethodArgs,
+    /// A CoNLL file whose tokens are the reference words (its tags are not
+    /// used; the gold will do): needed when every system is a .jsonl file.
+    #[arg(long, value_name = "FILE")]
+    pub words: Option<PathBuf>,
     /// Where to write the fused CoNLL file (token TAB tag).
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
@@ -218,6 +229,12 @@ pub fn run(command: NerCommand) -> Result<()> {
         NerCommand::Fuse(a) => fuse(a),
         NerCommand::Report(a) => report(a),
     }
+}
+
+/// A probability file: one line per sentence, or one per window.
+enum ProbFile {
+    Sentences(Vec<ner::SubwordSentence>),
+    Windows(Vec<ner::Window>),
 }
 
 /// The loaded inputs: the gold (if any), the systems, and the reference
@@ -291,7 +308,7 @@ fn load(args: &InputArgs, gold_path: Option<&Path>) -> Result<Loaded> {
         None => None,
     };
     let mut tagged: Vec<(String, Tagged)> = Vec::new();
-    let mut probs: Vec<(String, String, Vec<ner::SubwordSentence>)> = Vec::new();
+    let mut probs: Vec<(String, String, ProbFile)> = Vec::new();
     for file in expand(&args.inputs)? {
         let (stem, ext) = stem_and_ext(&file);
         let text = modelfuse_io::read_text(&file)?;
@@ -311,11 +328,14 @@ fn load(args: &InputArgs, gold_path: Option<&Path>) -> Result<Loaded> {
                     tagged.push((name, s));
                 }
             }
-            "jsonl" => probs.push((
-                stem,
-                source.clone(),
-                ner::parse_probs_jsonl(&text, &source).map_err(nlp)?,
-            )),
+            "jsonl" => {
+                let parsed = if ner::is_window_file(&text, &source).map_err(nlp)? {
+                    ProbFile::Windows(ner::parse_windows_jsonl(&text, &source).map_err(nlp)?)
+                } else {
+                    ProbFile::Sentences(ner::parse_probs_jsonl(&text, &source).map_err(nlp)?)
+                };
+                probs.push((stem, source.clone(), parsed));
+            }
             _ => tagged.push((stem, ner::parse_conll(&text, &source).map_err(nlp)?)),
         }
     }
@@ -336,7 +356,7 @@ fn load(args: &InputArgs, gold_path: Option<&Path>) -> Result<Loaded> {
         }
     }
     let reference = gold.as_ref().or(tagged.first().map(|(_, t)| t)).ok_or_else(|| {
-        anyhow!("expected a gold file or a CoNLL system to give the words for the probability files, found neither")
+        anyhow!("expected a gold file (--gold, or --words for `ner fuse`) or a CoNLL system to give the words for the probability files, found neither")
     })?;
     for (_, t) in &tagged {
         ner::check_aligned(reference, t).map_err(nlp)?;
@@ -354,11 +374,14 @@ fn load(args: &InputArgs, gold_path: Option<&Path>) -> Result<Loaded> {
         .into_iter()
         .map(|(n, t)| (n, SystemInput::Tags(t.tags())))
         .collect();
-    for (name, source, sents) in probs {
-        inputs.push((
-            name,
-            ner::align_corpus(&sents, &tokens, how, &source).map_err(nlp)?,
-        ));
+    for (name, source, file) in probs {
+        let input = match file {
+            ProbFile::Sentences(sents) => ner::align_corpus(&sents, &tokens, how, &source),
+            ProbFile::Windows(windows) => {
+                ner::merge_windows(&windows, &tokens, how, args.window_merge, &source)
+            }
+        };
+        inputs.push((name, input.map_err(nlp)?));
     }
     let extra: Vec<String> = gold
         .iter()
@@ -524,7 +547,9 @@ fn fit(args: FitArgs) -> Result<()> {
 }
 
 fn fuse(args: FuseArgs) -> Result<()> {
-    let loaded = load(&args.input, None)?;
+    // `load` reads the words file as it reads a gold file; `fuse` never
+    // looks at its tags.
+    let loaded = load(&args.input, args.words.as_deref())?;
     let fitted = match (&args.fuser, args.method) {
         (Some(path), _) => {
             let text = std::fs::read_to_string(path)

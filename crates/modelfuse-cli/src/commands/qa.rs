@@ -8,8 +8,8 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use modelfuse::verdict::BootstrapOptions;
 use modelfuse_nlp::qa::{
-    Abstain, CrossFit, Dataset, FittedQa, Objective, QaFuser, QaMethod, QaScores, ScriptVersion,
-    SystemAnswers, cross_fit, evaluate, halves,
+    Abstain, CrossFit, Dataset, FittedQa, Objective, QaFuser, QaMethod, QaScores, QaWindowMerge,
+    ScriptVersion, SystemAnswers, WindowedAnswers, cross_fit, evaluate, halves,
 };
 use serde_json::{Value, json};
 
@@ -37,9 +37,15 @@ pub enum QaCommand {
 #[derive(Debug, Args)]
 pub struct SystemsArgs {
     /// Prediction files (`.json` or `.json.gz`: `{id: answer}` or n-best
-    /// lists), or folders of them; the system is named after the file.
+    /// lists; `.jsonl` or `.jsonl.gz`: n-best lists per window of a long
+    /// context), or folders of them; the system is named after the file.
     #[arg(required = true, value_name = "PREDICTIONS")]
     pub inputs: Vec<PathBuf>,
+    /// How a .jsonl window file's spans are merged across windows: max (the
+    /// best score over windows), sum (per-window probabilities added) or
+    /// first (the first window only; a baseline).
+    #[arg(long, value_parser = parse_nlp::<QaWindowMerge>, default_value = "max", value_name = "RULE")]
+    pub window_merge: QaWindowMerge,
 }
 
 #[derive(Debug, Args)]
@@ -184,18 +190,20 @@ pub fn run(command: QaCommand) -> Result<()> {
 }
 
 /// The system name of a prediction file: its name without `.gz` and
-/// `.json`.
+/// `.json` (or `.jsonl`).
 fn system_name(path: &Path) -> String {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let name = name.strip_suffix(".gz").unwrap_or(&name);
+    let name = name.strip_suffix(".jsonl").unwrap_or(name);
     name.strip_suffix(".json").unwrap_or(name).to_string()
 }
 
 /// The prediction files named on the command line: files as given, folders
-/// expanded to their `.json` and `.json.gz` files in name order.
+/// expanded to their `.json`, `.jsonl` and `.gz` of those files in name
+/// order.
 fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for input in inputs {
@@ -205,12 +213,13 @@ fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
                     let n = p.to_string_lossy();
-                    p.is_file() && (n.ends_with(".json") || n.ends_with(".json.gz"))
+                    let n = n.strip_suffix(".gz").unwrap_or(&n);
+                    p.is_file() && (n.ends_with(".json") || n.ends_with(".jsonl"))
                 })
                 .collect();
             if found.is_empty() {
                 bail!(
-                    "{}: no .json or .json.gz prediction files in this folder",
+                    "{}: no .json, .jsonl or .gz of those prediction files in this folder",
                     input.display()
                 );
             }
@@ -238,8 +247,8 @@ impl Loaded {
     }
 }
 
-fn load_systems(inputs: &[PathBuf]) -> Result<Loaded> {
-    let files = expand(inputs)?;
+fn load_systems(args: &SystemsArgs) -> Result<Loaded> {
+    let files = expand(&args.inputs)?;
     let mut names: Vec<String> = Vec::new();
     let mut answers = Vec::new();
     for file in &files {
@@ -252,7 +261,12 @@ fn load_systems(inputs: &[PathBuf]) -> Result<Loaded> {
             );
         }
         let text = modelfuse_io::read_text(file)?;
-        let parsed = SystemAnswers::parse(&text, &file.display().to_string())?;
+        let source = file.display().to_string();
+        let parsed = if modelfuse_nlp::qa::windows::is_window_file(&text) {
+            WindowedAnswers::parse(&text, &source)?.merge(args.window_merge)?
+        } else {
+            SystemAnswers::parse(&text, &source)?
+        };
         names.push(name);
         answers.push(parsed);
     }
@@ -291,7 +305,7 @@ fn scores_json(s: &QaScores) -> Value {
 
 fn run_evaluate(args: EvaluateArgs) -> Result<()> {
     let (dataset, version) = load_dataset(&args.dataset)?;
-    let systems = load_systems(&args.systems.inputs)?;
+    let systems = load_systems(&args.systems)?;
     let mut all = Vec::new();
     for (name, answers) in systems.pairs() {
         let s = evaluate(&dataset, |id| answers.answer(id), answers.ids(), version)
@@ -343,7 +357,7 @@ fn run_evaluate(args: EvaluateArgs) -> Result<()> {
 
 fn run_fit(args: FitArgs) -> Result<()> {
     let (dataset, version) = load_dataset(&args.dataset)?;
-    let systems = load_systems(&args.systems.inputs)?;
+    let systems = load_systems(&args.systems)?;
     let n = dataset.questions().len();
     let subset = match args.questions {
         Questions::All => dataset.clone(),
@@ -395,7 +409,7 @@ fn run_fit(args: FitArgs) -> Result<()> {
 }
 
 fn run_fuse(args: FuseArgs) -> Result<()> {
-    let systems = load_systems(&args.systems.inputs)?;
+    let systems = load_systems(&args.systems)?;
     let fitted = match &args.fuser {
         Some(path) => {
             let text = modelfuse_io::read_text(path)?;
@@ -430,7 +444,7 @@ fn run_fuse(args: FuseArgs) -> Result<()> {
 
 fn run_report(args: ReportArgs) -> Result<()> {
     let (dataset, version) = load_dataset(&args.dataset)?;
-    let systems = load_systems(&args.systems.inputs)?;
+    let systems = load_systems(&args.systems)?;
     let bootstrap = BootstrapOptions {
         seed: args.seed,
         ..BootstrapOptions::default()

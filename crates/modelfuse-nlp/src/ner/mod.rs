@@ -12,7 +12,9 @@
 //!    system) or a column file; [`check_aligned`] checks each system against
 //!    the gold, sentence by sentence, naming the file, line and sentence.
 //!    Probabilities from subword models: [`parse_probs_jsonl`] and
-//!    [`align_corpus`].
+//!    [`align_corpus`]; given per window of a sentence:
+//!    [`parse_windows_jsonl`] and [`merge_windows`] (overlapping windows
+//!    merged per word by a [`WindowMerge`] rule before decoding).
 //! 2. **Score** ([`evaluate`], [`Mode`]): entity-level P/R/F1 per type and
 //!    micro-averaged, equal to seqeval 1.2.2 in its default (conlleval) and
 //!    strict IOB2 modes.
@@ -61,6 +63,7 @@ pub mod systems;
 pub mod tag;
 pub mod token_vote;
 pub mod viterbi;
+pub mod windows;
 
 pub use compare::{Gain, f1_over, halves, paired_bootstrap};
 pub use conll::{Sentence, Tagged, check_aligned, parse_columns, parse_conll};
@@ -74,6 +77,7 @@ pub use metrics::{
 pub use probs::{Alignment, SubwordSentence, align_corpus, align_to_words, parse_probs_jsonl};
 pub use systems::{Span, SystemInput, Systems};
 pub use tag::{LabelSet, Prefix, Tag, allowed, is_valid_iob2, repair_iob2};
+pub use windows::{Window, WindowMerge, is_window_file, merge_windows, parse_windows_jsonl};
 
 /// Writes sentences as CoNLL text: `token<TAB>tag` per line, a blank line
 /// after each sentence, LF line ends (deterministic bytes).

@@ -71,50 +71,69 @@ pub enum Alignment {
 /// different from the first line's.
 pub fn parse_probs_jsonl(text: &str, source: &str) -> Result<Vec<SubwordSentence>> {
     let mut out: Vec<SubwordSentence> = Vec::new();
-    for (i, line) in text.split('\n').enumerate() {
-        let line_no = i + 1;
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let fmt = |m: String| {
-            Error::new(ErrorKind::Format, m)
-                .with_source(source)
-                .with_line(line_no)
-        };
+    for (line_no, line) in json_lines(text) {
+        let fmt = |m: String| format_error(m, source, line_no);
         let s: SubwordSentence = serde_json::from_str(line)
             .map_err(|e| fmt(format!("expected a probability object, {e}")))?;
-        if s.offsets.len() != s.probs.len() {
-            return Err(fmt(format!(
-                "expected as many offsets as probability rows, found {} and {}",
-                s.offsets.len(),
-                s.probs.len()
-            )));
-        }
-        if let Some(r) = s.probs.iter().find(|r| r.len() != s.tags.len()) {
-            return Err(fmt(format!(
-                "expected {} probabilities per subtoken (one per tag), found {}",
-                s.tags.len(),
-                r.len()
-            )));
-        }
-        if let Some([a, b]) = s.offsets.iter().find(|[a, b]| a > b) {
-            return Err(fmt(format!(
-                "expected offsets with start <= end, found [{a}, {b}]"
-            )));
-        }
-        if let Some(first) = out.first()
-            && first.tags != s.tags
-        {
-            return Err(fmt(format!(
-                "expected the tags of the first line [{}], found [{}]",
-                first.tags.join(", "),
-                s.tags.join(", ")
-            )));
-        }
+        check_shape(&s, out.first().map(|f| f.tags.as_slice())).map_err(fmt)?;
         out.push(s);
     }
     Ok(out)
+}
+
+/// The non-blank lines of a JSON Lines text, trimmed, with their 1-based
+/// line numbers.
+pub(crate) fn json_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split('\n')
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty())
+}
+
+/// A [`ErrorKind::Format`] error at `source`'s line `line`.
+pub(crate) fn format_error(message: String, source: &str, line: usize) -> Error {
+    Error::new(ErrorKind::Format, message)
+        .with_source(source)
+        .with_line(line)
+}
+
+/// The checks every probability line passes, whole sentence or window:
+/// `offsets` and `probs` of one length, every row as long as `tags`, no
+/// offset with `start > end`, and the tags of the file's first line. Returns
+/// the message (the caller knows the file and line).
+pub(crate) fn check_shape(
+    s: &SubwordSentence,
+    first_tags: Option<&[String]>,
+) -> std::result::Result<(), String> {
+    if s.offsets.len() != s.probs.len() {
+        return Err(format!(
+            "expected as many offsets as probability rows, found {} and {}",
+            s.offsets.len(),
+            s.probs.len()
+        ));
+    }
+    if let Some(r) = s.probs.iter().find(|r| r.len() != s.tags.len()) {
+        return Err(format!(
+            "expected {} probabilities per subtoken (one per tag), found {}",
+            s.tags.len(),
+            r.len()
+        ));
+    }
+    if let Some([a, b]) = s.offsets.iter().find(|[a, b]| a > b) {
+        return Err(format!(
+            "expected offsets with start <= end, found [{a}, {b}]"
+        ));
+    }
+    if let Some(first) = first_tags
+        && first != s.tags.as_slice()
+    {
+        return Err(format!(
+            "expected the tags of the first line [{}], found [{}]",
+            first.join(", "),
+            s.tags.join(", ")
+        ));
+    }
+    Ok(())
 }
 
 /// Each word's distribution over `sent.tags` (see the [module docs](self)).

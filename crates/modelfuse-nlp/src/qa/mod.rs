@@ -5,7 +5,9 @@
 //!
 //! * [`Dataset`]: a SQuAD dataset file's questions and gold answers.
 //! * [`SystemAnswers`]: one system's predictions, plain (`{id: answer}`) or
-//!   n-best lists with probabilities.
+//!   n-best lists with probabilities; [`WindowedAnswers`]: n-best lists per
+//!   strided window of a long context, merged into one list per question by
+//!   a [`QaWindowMerge`] rule (best span across windows).
 //! * [`evaluate`]: exact match and F1 as the official script of a
 //!   [`ScriptVersion`] computes them.
 //! * [`QaFuser`] → [`FittedQa`]: answer voting or F1 consensus, with weights
@@ -40,6 +42,7 @@ pub mod metrics;
 pub mod normalize;
 pub mod report;
 pub mod squad;
+pub mod windows;
 
 pub use fuse::{
     Abstain, FitSummary, FittedQa, FusedAnswer, Objective, QaFuser, QaMethod, WEIGHT_GRID,
@@ -51,3 +54,4 @@ pub use metrics::{
 pub use normalize::{answer_tokens, normalize_answer};
 pub use report::{CrossFit, CrossFitRow, Gain, cross_fit, halves};
 pub use squad::{Candidate, Dataset, Question, SystemAnswers};
+pub use windows::{QaWindowMerge, WindowedAnswers};
