@@ -443,6 +443,68 @@ fn cases() -> Vec<Case> {
             ],
             code: 2,
         },
+        Case {
+            input: "segment-level file (a `doc` column) read as one row per sample",
+            files: vec![
+                text("m.csv", "id,doc,a,b\n1-0,1,0.9,0.1\n2-0,2,0.2,0.8\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "segment length that is not positive",
+            files: vec![
+                text(
+                    "m.csv",
+                    "id,doc,length,a,b\n1-0,1,0,0.9,0.1\n2-0,2,3,0.2,0.8\n",
+                ),
+                text("labels.csv", LABELS),
+            ],
+            args: &[
+                "fit", "m.csv", "--method", "mean", "--pool", "length", "-o", "c.json",
+            ],
+            code: 2,
+        },
+        Case {
+            input: "two segments of a document at the same position",
+            files: vec![
+                text(
+                    "m.csv",
+                    "id,doc,segment,a,b\n1-0,1,0,0.9,0.1\n1-1,1,0,0.6,0.4\n2-0,2,0,0.2,0.8\n",
+                ),
+                text("labels.csv", LABELS),
+            ],
+            args: &[
+                "fit", "m.csv", "--method", "mean", "--pool", "mean", "-o", "c.json",
+            ],
+            code: 2,
+        },
+        Case {
+            input: "models that segment differently, fused models first",
+            files: vec![
+                text(
+                    "m.csv",
+                    "id,doc,a,b\n1-0,1,0.9,0.1\n1-1,1,0.6,0.4\n2-0,2,0.2,0.8\n",
+                ),
+                text("n.csv", "id,doc,a,b\n1,1,0.9,0.1\n2,2,0.2,0.8\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: &[
+                "fit",
+                "m.csv",
+                "n.csv",
+                "--method",
+                "mean",
+                "--pool",
+                "mean",
+                "--order",
+                "models-first",
+                "-o",
+                "c.json",
+            ],
+            code: 2,
+        },
     ]
 }
 

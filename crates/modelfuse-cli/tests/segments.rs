@@ -199,7 +199,7 @@ fn segment_input_errors_say_what_to_do() {
             .arg("--labels")
             .arg(&labels),
     );
-    insta::assert_snapshot!(strip(e), @"error: DIR/segs/bert.csv: found a 'doc' column: rows are segments of documents; fuse them with `fit --pool` (or a fuser fitted on segments), or drop the column");
+    insta::assert_snapshot!(strip(e), @"error: DIR/segs/bert.csv: found a 'doc' column: rows are segments of documents; fuse them with fit --pool (or a fuser fitted on segments), or drop the column");
     let e = bad_input(
         modelfuse()
             .arg("fit")
@@ -262,7 +262,7 @@ fn segment_input_errors_say_what_to_do() {
             .arg("-o")
             .arg(&out),
     );
-    insta::assert_snapshot!(strip(e), @"error: DIR/segs/bert.csv: found a 'doc' column: rows are segments of documents; fuse them with `fit --pool` (or a fuser fitted on segments), or drop the column");
+    insta::assert_snapshot!(strip(e), @"error: DIR/segs/bert.csv: found a 'doc' column: rows are segments of documents; fuse them with fit --pool (or a fuser fitted on segments), or drop the column");
     stdout_of(
         modelfuse()
             .arg("fit")

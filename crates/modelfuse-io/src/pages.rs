@@ -49,9 +49,7 @@ pub(crate) fn check_pages(file: &File, meta: &ParquetMetaData) -> Result<()> {
                     left: end - pos,
                     depth: 0,
                 };
-                let size = header
-                    .page_size()
-                    .map_err(|what| corrupt(pos, what))?;
+                let size = header.page_size().map_err(|what| corrupt(pos, what))?;
                 let header_len = (end - pos) - header.left;
                 let body_end = pos + header_len + size;
                 if body_end > end {

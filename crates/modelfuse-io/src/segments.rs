@@ -87,7 +87,7 @@ impl SegmentParts {
 /// The error for a segment-level table read as one row per sample.
 pub(crate) fn unexpected_doc() -> Error {
     Error::format(
-        "found a 'doc' column: rows are segments of documents; fuse them with `fit --pool` (or a fuser fitted on segments), or drop the column",
+        "found a 'doc' column: rows are segments of documents; fuse them with fit --pool (or a fuser fitted on segments), or drop the column",
     )
 }
 
@@ -133,7 +133,7 @@ mod tests {
         assert_eq!(columns, &["neg", "pos"]);
         let e = read_predictions(&path).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Format);
-        insta::assert_snapshot!(e.message(), @"found a 'doc' column: rows are segments of documents; fuse them with `fit --pool` (or a fuser fitted on segments), or drop the column");
+        insta::assert_snapshot!(e.message(), @"found a 'doc' column: rows are segments of documents; fuse them with fit --pool (or a fuser fitted on segments), or drop the column");
     }
 
     #[test]

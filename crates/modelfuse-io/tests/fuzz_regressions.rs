@@ -30,6 +30,9 @@ fn issue9_parquet_page_header_with_a_huge_list() {
     let path = fixture("fuzz_thrift_list_hang.parquet");
     let err = modelfuse_io::read_predictions(&path).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Parse);
-    assert!(err.to_string().contains("corrupt Parquet page header"), "{err}");
+    assert!(
+        err.to_string().contains("corrupt Parquet page header"),
+        "{err}"
+    );
     assert!(modelfuse_io::read_labels(&path).is_err());
 }

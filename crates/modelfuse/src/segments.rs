@@ -939,8 +939,8 @@ impl FittedFuser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fusers::Transform;
     use crate::Fitted;
+    use crate::fusers::Transform;
     use crate::predictions::Content;
 
     /// A model over segments: `(segment id, doc, probabilities)`.
