@@ -653,14 +653,14 @@ fn model_segments(
             ))));
         }
     }
-    if let Some(l) = &lengths {
-        if let Some(i) = l.iter().position(|x| !(x.is_finite() && *x > 0.0)) {
-            return Err(err(Error::invalid_value(format!(
-                "expected a positive, finite segment length, found {}",
-                l[i]
-            ))
-            .with_id(output.ids[i].clone())));
-        }
+    if let Some(l) = &lengths
+        && let Some(i) = l.iter().position(|x| !(x.is_finite() && *x > 0.0))
+    {
+        return Err(err(Error::invalid_value(format!(
+            "expected a positive, finite segment length, found {}",
+            l[i]
+        ))
+        .with_id(output.ids[i].clone())));
     }
     // Per file row: document, position, length; keyed by segment id so they
     // follow the rows into id order.
