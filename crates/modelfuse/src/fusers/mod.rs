@@ -79,6 +79,12 @@ pub(crate) fn weighted_sum(
 
 /// Adds `Σ_m w_m · f(x_m)` over the cells `start..start + acc.len()` of every
 /// model to `acc`, model after model; models of weight zero are skipped.
+///
+/// Four models are added per pass over the block, each cell still receiving
+/// them one at a time in model order (the same sums bit for bit): the
+/// accumulator is loaded and stored once per four models instead of once per
+/// model, which is what bounded the one-model loop once the block sat in
+/// cache.
 pub(crate) fn accumulate(
     preds: &Predictions,
     weights: &[f64],
@@ -86,13 +92,34 @@ pub(crate) fn accumulate(
     start: usize,
     acc: &mut [f64],
 ) {
-    for (m, &w) in weights.iter().enumerate() {
-        if w == 0.0 {
-            continue;
-        }
-        let x = &preds.model(m)[start..start + acc.len()];
-        for (a, &x) in acc.iter_mut().zip(x) {
-            *a += w * f(x);
+    let len = acc.len();
+    let mut models = weights
+        .iter()
+        .enumerate()
+        .filter(|&(_, &w)| w != 0.0)
+        .map(|(m, &w)| (w, &preds.model(m)[start..start + len]));
+    loop {
+        match (models.next(), models.next(), models.next(), models.next()) {
+            (Some((w0, x0)), Some((w1, x1)), Some((w2, x2)), Some((w3, x3))) => {
+                // Re-sliced to `len` so the indexing below needs no bounds checks.
+                let (x0, x1, x2, x3) = (&x0[..len], &x1[..len], &x2[..len], &x3[..len]);
+                for i in 0..len {
+                    let mut a = acc[i];
+                    a += w0 * f(x0[i]);
+                    a += w1 * f(x1[i]);
+                    a += w2 * f(x2[i]);
+                    a += w3 * f(x3[i]);
+                    acc[i] = a;
+                }
+            }
+            (first, second, third, _) => {
+                for (w, x) in [first, second, third].into_iter().flatten() {
+                    for (a, &x) in acc.iter_mut().zip(x) {
+                        *a += w * f(x);
+                    }
+                }
+                return;
+            }
         }
     }
 }
