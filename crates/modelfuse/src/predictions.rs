@@ -535,9 +535,16 @@ impl Predictions {
 /// The index of the largest value, ties to the lowest index. NaN never
 /// occurs in validated predictions.
 pub fn argmax(row: &[f32]) -> usize {
+    // The maximum first (branch-free), then the first value equal to it: the
+    // same index as keeping the first strictly greater value, without that
+    // loop's unpredictable branch per class (a hard vote over ten classes
+    // spent most of its time in mispredictions).
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    // Backwards, so that the lowest index equal to the maximum is kept; a
+    // select per class, no early exit to mispredict.
     let mut best = 0;
-    for (j, &v) in row.iter().enumerate().skip(1) {
-        if v > row[best] {
+    for j in (0..row.len()).rev() {
+        if row[j] == max {
             best = j;
         }
     }
