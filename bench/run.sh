@@ -8,6 +8,9 @@
 #
 #   bench/run.sh                                # 50 models × 100,000 samples × 10 classes
 #   bench/run.sh --models 10 --samples 10000    # a quick run; see side_by_side.py --help
+#   bench/run.sh --suite                        # everything, at the four sizes of issue 8:
+#                                               # bench/suite.py, tables in bench/out/suite/
+#   bench/run.sh --suite --sizes 5x2000x3,4x3000x2 --no-learned   # the same, tiny
 #
 # Respects CARGO_TARGET_DIR; PYTHON picks the interpreter for the venv (3.11 or newer).
 set -euo pipefail
@@ -26,7 +29,12 @@ cargo build --release --locked -p modelfuse-cli --bin modelfuse --example side_b
 target=$(cargo metadata --format-version 1 --no-deps |
   "$venv/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 
-"$venv/bin/python" bench/side_by_side.py \
+script=bench/side_by_side.py
+if [ "${1:-}" = "--suite" ]; then
+  script=bench/suite.py
+  shift
+fi
+"$venv/bin/python" "$script" \
   --modelfuse "$target/release/modelfuse" \
   --example "$target/release/examples/side_by_side" "$@"
 echo "bench/run.sh took $(((SECONDS - start) / 60)) min $(((SECONDS - start) % 60)) s"

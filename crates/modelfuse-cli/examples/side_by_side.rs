@@ -5,10 +5,15 @@
 //!
 //! ```text
 //! side_by_side <dataset> --task selection|optimized|stacking --out <dir> [--tol 1e-4]
+//! side_by_side <dataset> --task mean|weighted|vote|soft-vote|metrics|diversity --out <dir> --repeats 5
+//! side_by_side <dataset> --task load-csv|load-parquet --out <dir> --repeats 5
+//! side_by_side <dataset> --task bandwidth --out <dir> --repeats 5
 //! ```
 //!
-//! Timing rule, shared with the script: a run is timed once, and if it took
-//! under ten seconds twice more; every time is printed.
+//! Timing rule of the learned tasks, shared with `bench/side_by_side.py`: a
+//! run is timed once, and if it took under ten seconds twice more. The other
+//! tasks (`bench/suite.py`) run exactly `--repeats` times; every time is
+//! printed and the script reports the median.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -19,7 +24,9 @@ use modelfuse::fusers::{
 };
 use modelfuse::learn::logistic::{FittedLogistic, LogisticRegression};
 use modelfuse::learn::simplex::{Objective, SimplexOptions, optimize_weights};
-use modelfuse::{BuildOptions, Fitted, Fuser, Predictions, Targets};
+use modelfuse::diversity::diversity;
+use modelfuse::metrics::{self, Metric};
+use modelfuse::{BuildOptions, Fitted, Fuser, FuserSpec, Predictions, Targets};
 use serde_json::{Value, json};
 
 /// Runs shorter than this are repeated (best of three).
@@ -28,10 +35,16 @@ const REPEAT_BELOW: f64 = 10.0;
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let mut data = None;
-    let (mut task, mut out, mut tol) = (None, None, 1e-4);
+    let (mut task, mut out, mut tol, mut repeats) = (None, None, 1e-4, 5);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--task" => task = args.next(),
+            "--repeats" => {
+                repeats = args.next().context("--repeats needs a value")?.parse()?;
+                if repeats == 0 {
+                    bail!("--repeats must be at least 1");
+                }
+            }
             "--out" => out = args.next().map(PathBuf::from),
             "--tol" => tol = args.next().context("--tol needs a value")?.parse()?,
             _ if data.is_none() => data = Some(PathBuf::from(a)),
@@ -42,6 +55,13 @@ fn main() -> Result<()> {
         bail!("usage: side_by_side <dataset> --task <selection|optimized|stacking> --out <dir>");
     };
 
+    // Loading is the task itself here, timed apart from the `.npy` folder
+    // the other tasks read.
+    match task.as_str() {
+        "load-csv" => return print(loading(&data, "csv", repeats)?),
+        "load-parquet" => return print(loading(&data, "parquet", repeats)?),
+        _ => {}
+    }
     let start = Instant::now();
     let (preds, targets) = load(&data)?;
     let load_seconds = start.elapsed().as_secs_f64();
@@ -49,10 +69,18 @@ fn main() -> Result<()> {
         "selection" => selection(&preds, &targets)?,
         "optimized" => optimized(&preds, &targets)?,
         "stacking" => stacking(&preds, &targets, tol, &out)?,
+        "mean" | "weighted" | "vote" | "soft-vote" => fuse(&preds, &task, repeats, &out)?,
+        "metrics" => scores(&preds, &targets, repeats)?,
+        "diversity" => pairs(&preds, &targets, repeats)?,
+        "bandwidth" => bandwidth(preds.n_models() * preds.n_samples() * preds.n_outputs(), repeats),
         other => bail!("unknown task '{other}'"),
     };
     result["load_seconds"] = json!(load_seconds);
-    result["threads"] = json!(std::thread::available_parallelism().map_or(1, |t| t.get()));
+    print(result)
+}
+
+fn print(mut result: Value) -> Result<()> {
+    result["threads"] = json!(rayon::current_num_threads());
     println!("{result}");
     Ok(())
 }
@@ -60,15 +88,20 @@ fn main() -> Result<()> {
 /// The validation predictions and labels of a dataset folder, as the CLI
 /// reads them.
 fn load(data: &Path) -> Result<(Predictions, Targets)> {
-    let files = modelfuse_io::expand_inputs(&[data.join("val")])?;
+    let preds = read_folder(&data.join("val"))?;
+    let table = modelfuse_io::read_labels(&data.join("val.labels.csv"))?;
+    let targets = Targets::align(&preds, &table)?;
+    Ok((preds, targets))
+}
+
+/// Every prediction file of `folder`, read and aligned as the CLI does.
+fn read_folder(folder: &Path) -> Result<Predictions> {
+    let files = modelfuse_io::expand_inputs(&[folder.to_path_buf()])?;
     let outputs = files
         .iter()
         .map(|f| modelfuse_io::read_predictions(f))
         .collect::<Result<Vec<_>, _>>()?;
-    let preds = Predictions::from_outputs(outputs, &BuildOptions::default())?;
-    let table = modelfuse_io::read_labels(&data.join("val.labels.csv"))?;
-    let targets = Targets::align(&preds, &table)?;
-    Ok((preds, targets))
+    Ok(Predictions::from_outputs(outputs, &BuildOptions::default())?)
 }
 
 /// `f()` timed by the shared rule: the last result and every time.
@@ -193,4 +226,163 @@ fn logistic_json(fit: &FittedLogistic, times: Vec<f64>, tol: f64) -> Value {
 fn write_f64(path: &Path, values: &[f64]) -> Result<()> {
     let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
     std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+}
+
+/// `f()` run exactly `repeats` times: the last result and every time.
+fn repeated<T>(repeats: usize, mut f: impl FnMut() -> Result<T>) -> Result<(T, Vec<f64>)> {
+    let mut times = Vec::with_capacity(repeats);
+    let mut last = None;
+    for _ in 0..repeats {
+        let start = Instant::now();
+        last = Some(f()?);
+        times.push(start.elapsed().as_secs_f64());
+    }
+    Ok((last.expect("at least one repeat"), times))
+}
+
+/// One of the fusers that learn nothing, as `modelfuse predict` runs it: the
+/// spec is fitted once (it only resolves weights), then `predict` is timed.
+/// The weighted mean's weights are 1, 2, …, M in model order, the ones
+/// `bench/suite.py` gives NumPy. The fused block goes to `lib_<task>.f32`.
+fn fuse(preds: &Predictions, task: &str, repeats: usize, out: &Path) -> Result<Value> {
+    let weights: serde_json::Map<String, Value> = preds
+        .models()
+        .iter()
+        .enumerate()
+        .map(|(m, name)| (name.clone(), json!(m + 1)))
+        .collect();
+    let spec: FuserSpec = serde_json::from_value(match task {
+        "weighted" => json!({"method": "weighted", "weights": weights}),
+        other => json!({ "method": other }),
+    })?;
+    let fitted = spec.fit(preds, None)?;
+    let (fused, times) = repeated(repeats, || Ok(fitted.predict(preds)?))?;
+    let bytes: Vec<u8> = fused.model(0).iter().flat_map(|v| v.to_le_bytes()).collect();
+    let path = out.join(format!("lib_{task}.f32"));
+    std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    Ok(json!({ "seconds": times }))
+}
+
+/// The metrics of the side by side, for every model: log-loss, ROC-AUC
+/// (binary: of the second class; multiclass: one-vs-rest, macro) and macro F1.
+const METRICS: [Metric; 3] = [Metric::LogLoss, Metric::RocAuc, Metric::F1Macro];
+
+fn scores(preds: &Predictions, targets: &Targets, repeats: usize) -> Result<Value> {
+    let (values, times) = repeated(repeats, || {
+        let mut out = vec![Vec::new(); METRICS.len()];
+        for m in 0..preds.n_models() {
+            for (j, &metric) in METRICS.iter().enumerate() {
+                out[j].push(metrics::score(metric, preds, m, targets)?);
+            }
+        }
+        Ok(out)
+    })?;
+    let mut result = json!({ "seconds": times });
+    for (metric, v) in METRICS.iter().zip(values) {
+        result[metric.name()] = json!(v);
+    }
+    Ok(result)
+}
+
+/// The pairwise diversity matrix (every pair's five measures) and the
+/// ensemble summary, as `modelfuse inspect` computes them.
+fn pairs(preds: &Predictions, targets: &Targets, repeats: usize) -> Result<Value> {
+    let (report, times) = repeated(repeats, || Ok(diversity(preds, targets)?))?;
+    let column = |f: fn(&modelfuse::diversity::PairDiversity) -> f64| -> Vec<f64> {
+        report.pairs.iter().map(f).collect()
+    };
+    Ok(json!({
+        "seconds": times,
+        "disagreement": column(|p| p.disagreement),
+        "double_fault": column(|p| p.double_fault),
+        "q_statistic": column(|p| p.q_statistic),
+        "error_correlation": column(|p| p.error_correlation),
+        "kappa": column(|p| p.kappa),
+    }))
+}
+
+/// Reading `<data>/val_<format>/` (one file per model) into `Predictions`:
+/// `modelfuse_io` and `Predictions::from_outputs`, what every command does
+/// first. The result is checked against the `.npy` folder of the same data
+/// (the script checks pandas/pyarrow against it too).
+fn loading(data: &Path, format: &str, repeats: usize) -> Result<Value> {
+    let folder = data.join(format!("val_{format}"));
+    let (preds, times) = repeated(repeats, || read_folder(&folder))?;
+    let npy = read_folder(&data.join("val"))?;
+    if preds.models() != npy.models() || preds.ids() != npy.ids() {
+        bail!("{format}: models or ids differ from the .npy folder's");
+    }
+    let max_abs_diff = (0..npy.n_models())
+        .flat_map(|m| preds.model(m).iter().zip(npy.model(m)))
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    let bytes: u64 = std::fs::read_dir(&folder)?
+        .map(|e| Ok(e?.metadata()?.len()))
+        .sum::<Result<u64>>()?;
+    Ok(json!({ "seconds": times, "max_abs_diff_vs_npy": max_abs_diff, "file_bytes": bytes }))
+}
+
+/// The machine's memory bandwidth on the bytes the bandwidth-bound fusers
+/// read: `len` f32 values (the models × samples × classes block), far larger
+/// than the caches. Three plain loops, each split into one contiguous part
+/// per rayon thread as the fusers split their samples: a read (sum, four
+/// independent accumulators so the adds do not serialise), a copy
+/// (`copy_from_slice`, i.e. memcpy: read + write) and, for the single-core
+/// ceiling, the same read on one thread. GB/s = bytes touched / median time.
+fn bandwidth(len: usize, repeats: usize) -> Value {
+    use rayon::prelude::*;
+
+    let src: Vec<f32> = (0..len).map(|i| (i % 1024) as f32 * 1e-3).collect();
+    let mut dst = vec![0f32; len];
+    let threads = rayon::current_num_threads();
+    let part = len.div_ceil(threads).max(1);
+    let bytes = (len * 4) as f64;
+    let sum = |xs: &[f32]| -> f32 {
+        let mut acc = [0f32; 4];
+        for q in xs.chunks_exact(4) {
+            (0..4).for_each(|j| acc[j] += q[j]);
+        }
+        acc.iter().sum::<f32>() + xs.chunks_exact(4).remainder().iter().sum::<f32>()
+    };
+    let mut checksum = 0f32;
+    let time = |f: &mut dyn FnMut()| -> Vec<f64> {
+        (0..repeats)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed().as_secs_f64()
+            })
+            .collect()
+    };
+    let read = time(&mut || {
+        checksum += src.par_chunks(part).map(sum).sum::<f32>();
+    });
+    let read_one = time(&mut || checksum += sum(&src));
+    let copy = time(&mut || {
+        dst.par_chunks_mut(part)
+            .zip(src.par_chunks(part))
+            .for_each(|(d, s)| d.copy_from_slice(s));
+    });
+    // Keeps the loops from being optimised away, and checks the copy.
+    assert!(checksum.is_finite() && dst == src);
+    json!({
+        "bytes": bytes,
+        "read_seconds": read,
+        "read_one_thread_seconds": read_one,
+        "copy_seconds": copy,
+        "read_gbs": bytes / median(&read) / 1e9,
+        "read_one_thread_gbs": bytes / median(&read_one) / 1e9,
+        "copy_gbs": 2.0 * bytes / median(&copy) / 1e9,
+    })
+}
+
+fn median(times: &[f64]) -> f64 {
+    let mut t = times.to_vec();
+    t.sort_by(f64::total_cmp);
+    let n = t.len();
+    if n % 2 == 1 {
+        t[n / 2]
+    } else {
+        (t[n / 2 - 1] + t[n / 2]) / 2.0
+    }
 }

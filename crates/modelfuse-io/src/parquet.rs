@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Float32Array, RecordBatch, StringArray};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Field, Float32Type, Schema};
+use arrow::datatypes::{DataType, Field, Float32Type, Int64Type, Schema};
 use modelfuse::{Content, ModelOutput, Predictions, Task};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::{ArrowWriter, ProjectionMask};
@@ -142,7 +142,8 @@ impl Source {
     }
 
     /// Starts reading the columns `used` (sorted); each batch holds them in
-    /// that order.
+    /// that order. Key columns are converted to strings batch by batch
+    /// ([`Reader::int_keys`] aside).
     fn read(self, used: &[usize]) -> Result<Reader> {
         let mask = ProjectionMask::roots(self.builder.parquet_schema(), used.iter().copied());
         let batches = self
@@ -156,6 +157,7 @@ impl Source {
             names: self.names,
             used: used.to_vec(),
             rows_before: 0,
+            int_keys: None,
         })
     }
 }
@@ -167,6 +169,11 @@ struct Reader {
     names: Vec<String>,
     used: Vec<usize>,
     rows_before: u64,
+    /// A key column of `Int64` values kept as integers (not cast to `Utf8`),
+    /// read by [`Batch::push_keys`]: integer ids are the common case, and
+    /// formatting each straight into its `String` saves building a string
+    /// column per batch first.
+    int_keys: Option<usize>,
 }
 
 /// One decoded batch: the columns in use, converted to what their role needs.
@@ -194,7 +201,10 @@ impl Reader {
                 Role::Number => DataType::Float32,
             };
             let name = &self.names[j];
-            let array = cast(batch.column(k), &to).map_err(|e| {
+            let raw = batch.column(k);
+            let keep = self.int_keys == Some(j) && raw.data_type() == &DataType::Int64;
+            let array = if keep { Ok(raw.clone()) } else { cast(raw, &to) };
+            let array = array.map_err(|e| {
                 Error::parse_from(&format!("cannot convert the column to {to}"), e)
                     .in_column(name.clone())
             })?;
@@ -219,6 +229,22 @@ impl Batch {
             Some(a) => a.as_primitive::<Float32Type>().values(),
             None => &[],
         }
+    }
+
+    /// Appends key column `j` of every row to `out`, as [`Batch::key`] reads
+    /// each (an `Int64` column kept by [`Reader::int_keys`] is formatted as
+    /// the cast to `Utf8` would: plain decimal, never empty).
+    fn push_keys(&self, j: usize, out: &mut Vec<String>, names: &[String], what: &str) -> Result<()> {
+        if let Some(a) = &self.columns[j]
+            && a.data_type() == &DataType::Int64
+        {
+            out.extend(a.as_primitive::<Int64Type>().values().iter().map(i64::to_string));
+            return Ok(());
+        }
+        for i in 0..self.len {
+            out.push(self.key(j, i, names, what)?.to_string());
+        }
+        Ok(())
     }
 
     /// Row `i` of key column `j`, trimmed, possibly empty.
@@ -279,15 +305,14 @@ pub(crate) fn read_table(path: &Path, name: String) -> Result<(ModelOutput, Opti
     let id = layout.id();
     let mut segments = seg_cols.map(|c| SegmentParts::new(&c));
     let mut reader = source.read(&used)?;
+    reader.int_keys = Some(id);
     let names = reader.names.clone();
     let mut ids = Vec::new();
     let mut scores = Vec::new();
     let mut labels = Vec::new();
     let mut values = Vec::new();
     while let Some(batch) = reader.next(&roles)? {
-        for i in 0..batch.len {
-            ids.push(batch.key(id, i, &names, "an id")?.to_string());
-        }
+        batch.push_keys(id, &mut ids, &names, "an id")?;
         match &layout {
             Layout::Scores { classes, .. } => {
                 let cols: Vec<&[f32]> = classes.iter().map(|&j| batch.numbers(j)).collect();

@@ -11,4 +11,5 @@ criterion::criterion_main!(
     benchmarks::stacking::benches,
     benchmarks::fusers::benches,
     benchmarks::metrics::benches,
+    benchmarks::diversity::benches,
 );

@@ -14,6 +14,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -161,7 +162,9 @@ pub struct BuildOptions {
 pub struct Predictions {
     task: Task,
     models: Vec<String>,
-    ids: Vec<String>,
+    /// Shared: every fused, recalibrated or re-ordered copy has the same ids,
+    /// and cloning a million strings would cost more than the fusion itself.
+    ids: Arc<[String]>,
     classes: Vec<String>,
     hard: Vec<bool>,
     values: Vec<f32>,
@@ -245,7 +248,7 @@ impl Predictions {
         Ok(Predictions {
             task,
             models: outputs.into_iter().map(|o| o.name).collect(),
-            ids,
+            ids: ids.into(),
             classes,
             hard,
             values,
@@ -270,7 +273,7 @@ impl Predictions {
         let p = Predictions {
             task,
             models,
-            ids,
+            ids: ids.into(),
             classes,
             hard,
             values,
@@ -292,7 +295,7 @@ impl Predictions {
         let p = Predictions {
             task,
             models,
-            ids,
+            ids: ids.into(),
             classes,
             hard,
             values,
@@ -554,9 +557,16 @@ impl Predictions {
 /// The index of the largest value, ties to the lowest index. NaN never
 /// occurs in validated predictions.
 pub fn argmax(row: &[f32]) -> usize {
+    // The maximum first (branch-free), then the first value equal to it: the
+    // same index as keeping the first strictly greater value, without that
+    // loop's unpredictable branch per class (a hard vote over ten classes
+    // spent most of its time in mispredictions).
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    // Backwards, so that the lowest index equal to the maximum is kept; a
+    // select per class, no early exit to mispredict.
     let mut best = 0;
-    for (j, &v) in row.iter().enumerate().skip(1) {
-        if v > row[best] {
+    for j in (0..row.len()).rev() {
+        if row[j] == max {
             best = j;
         }
     }
@@ -617,6 +627,14 @@ fn check_model_shape(out: &ModelOutput, ids_checked: bool) -> Result<()> {
 }
 
 fn first_duplicate(items: &[String]) -> Option<String> {
+    // Ids usually come in order; strictly increasing items cannot repeat, and
+    // checking that costs two integer parses per item, not a hash-map insert.
+    if items
+        .windows(2)
+        .all(|w| id_order(&w[0], &w[1]) == Ordering::Less)
+    {
+        return None;
+    }
     let mut seen = HashMap::with_capacity(items.len());
     for s in items {
         if seen.insert(s.as_str(), ()).is_some() {
@@ -688,13 +706,17 @@ fn aligned_ids(outputs: &[ModelOutput]) -> Result<Vec<String>> {
     let first = &outputs[0];
     let mut ids = first.ids.clone();
     ids.sort_by(|a, b| id_order(a, b));
-    let reference: BTreeSet<&str> = first.ids.iter().map(|s| s.as_str()).collect();
+    // Built only when a model lists other ids than the first (or the same in
+    // another order): a million-id set costs more than the rest of loading.
+    let mut reference: Option<BTreeSet<&str>> = None;
     for out in &outputs[1..] {
         if out.ids == first.ids {
             continue;
         }
+        let reference =
+            reference.get_or_insert_with(|| first.ids.iter().map(|s| s.as_str()).collect());
         let other: BTreeSet<&str> = out.ids.iter().map(|s| s.as_str()).collect();
-        if other != reference {
+        if other != *reference {
             let missing: Vec<&str> = reference.difference(&other).copied().collect();
             let extra: Vec<&str> = other.difference(&reference).copied().collect();
             let mut msg = format!(
@@ -808,6 +830,10 @@ fn discover_classes(outputs: &[ModelOutput], opts: &BuildOptions) -> Result<Vec<
 /// For each canonical id, the row of `out` that holds it (the ids are
 /// already checked to be the same set).
 fn file_rows(out: &ModelOutput, ids: &[String]) -> Vec<usize> {
+    // Files already in id order, the usual case, need no lookups.
+    if out.ids == ids {
+        return (0..ids.len()).collect();
+    }
     let row_of: HashMap<&str, usize> = out
         .ids
         .iter()

@@ -1,11 +1,12 @@
 //! Metrics over 100,000 samples × 10 classes: log-loss (one read per
-//! sample) and one-vs-rest ROC-AUC (a sort per class, the costliest metric
-//! the reports compute).
+//! sample), one-vs-rest ROC-AUC (a sort per class, the costliest metric
+//! the reports compute) and macro F1 (an argmax per sample and a confusion
+//! count), the three `bench/suite.py` compares with scikit-learn.
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
-use modelfuse::metrics;
+use modelfuse::metrics::{self, Metric};
 
 use super::data::{self, Size};
 
@@ -46,6 +47,24 @@ fn metrics(c: &mut Criterion) {
     super::budget(&mut group, took);
     group.bench_function(BenchmarkId::new("roc_auc", &size), |b| {
         b.iter(|| metrics::roc_auc_ovr(black_box(y), black_box(p), k))
+    });
+
+    // Macro F1 through `score`, as the reports compute it (the argmax of
+    // every row included), against the per-class counts done here.
+    let (f1, took) = super::once(|| metrics::score(Metric::F1Macro, &preds, 0, &targets).unwrap());
+    let pred = preds.predicted_classes(0);
+    let per_class: f64 = (0..k)
+        .map(|c| {
+            let tp = (0..y.len()).filter(|&i| y[i] == c && pred[i] == c).count() as f64;
+            let fp = (0..y.len()).filter(|&i| y[i] != c && pred[i] == c).count() as f64;
+            let fneg = (0..y.len()).filter(|&i| y[i] == c && pred[i] != c).count() as f64;
+            if tp == 0.0 { 0.0 } else { 2.0 * tp / (2.0 * tp + fp + fneg) }
+        })
+        .sum();
+    assert!((f1 - per_class / k as f64).abs() < 1e-12, "{f1}");
+    super::budget(&mut group, took);
+    group.bench_function(BenchmarkId::new("f1_macro", &size), |b| {
+        b.iter(|| metrics::score(Metric::F1Macro, black_box(&preds), 0, black_box(&targets)).unwrap())
     });
     group.finish();
 }

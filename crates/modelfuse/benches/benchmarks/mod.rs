@@ -2,6 +2,7 @@
 //! configuration, the sizes and the synthetic data.
 
 pub mod data;
+pub mod diversity;
 pub mod fusers;
 pub mod metrics;
 pub mod selection;

@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::fuser::{Fitted, Fuser};
-use crate::fusers::{finish, weighted_sum};
+use crate::fusers::weighted_mean;
 use crate::predictions::{Predictions, Targets};
 use crate::weights::Weights;
 
@@ -22,10 +22,7 @@ impl Fuser for Mean {
 impl Fitted for Mean {
     fn predict(&self, preds: &Predictions) -> Result<Predictions> {
         let w = Weights::uniform(preds.n_models());
-        Ok(finish(
-            preds,
-            weighted_sum(preds, w.as_slice(), |x| x as f64),
-        ))
+        Ok(weighted_mean(preds, w.as_slice(), f64::from))
     }
 }
 

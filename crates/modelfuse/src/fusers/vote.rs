@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::fuser::{Fitted, Fuser};
-use crate::fusers::{FUSED, check_weights, unsupported, weighted_sum};
+use rayon::prelude::*;
+
+use crate::fusers::{FUSED, accumulate, block_len, check_weights, unsupported};
 use crate::metrics::{self, Metric};
 use crate::predictions::{Predictions, Targets, Task, argmax};
 use crate::weights::Weights;
@@ -162,41 +164,57 @@ impl Fuser for MajorityVote {
 }
 
 impl Fitted for MajorityVote {
+    /// Blocks of samples in parallel (rayon), each counted, tie-broken,
+    /// normalised and rounded where it lies; every model's slice of a block
+    /// is read once while the block's counts stay in cache. A row's votes are
+    /// added in model order whatever the threads, so results do not depend on
+    /// them.
     fn predict(&self, preds: &Predictions) -> Result<Predictions> {
         let w = check_weights(self.weights.as_ref(), preds)?;
         let (n, k) = (preds.n_samples(), preds.n_outputs());
-        let mut votes = vec![0f64; n * k];
-        match preds.task() {
-            Task::Binary | Task::Multiclass { .. } => {
-                for (m, &wm) in w.as_slice().iter().enumerate() {
-                    for (i, row) in preds.model(m).chunks_exact(k).enumerate() {
-                        votes[i * k + argmax(row)] += wm;
-                    }
-                }
-                self.break_ties(preds, &w, &mut votes)?;
-                votes.chunks_exact_mut(k).for_each(super::normalize);
-            }
-            Task::Multilabel { .. } => {
-                for (m, &wm) in w.as_slice().iter().enumerate() {
-                    for (v, &p) in votes.iter_mut().zip(preds.model(m)) {
-                        if p >= 0.5 {
-                            *v += wm;
-                        }
-                    }
-                }
-            }
+        let single_label = match preds.task() {
+            Task::Binary | Task::Multiclass { .. } => true,
+            Task::Multilabel { .. } => false,
             Task::Regression => {
                 return Err(unsupported("a vote", preds.task(), "; use median"));
             }
-        }
-        Ok(Predictions::fused(
-            preds,
-            FUSED,
-            votes
-                .into_iter()
-                .map(|x| x.clamp(0.0, 1.0) as f32)
-                .collect(),
-        ))
+        };
+        let ranking = match self.tie {
+            TieBreak::BestModel => Some(self.ranking(preds.n_models())?),
+            TieBreak::Lowest | TieBreak::Soft => None,
+        };
+        let block = block_len(k);
+        let mut out = vec![0f32; n * k];
+        out.par_chunks_mut(block).enumerate().for_each_init(
+            || (vec![0f64; block], Vec::new()),
+            |(votes, soft), (b, out)| {
+                let start = b * block;
+                let votes = &mut votes[..out.len()];
+                votes.fill(0.0);
+                for (m, &wm) in w.as_slice().iter().enumerate() {
+                    let rows = &preds.model(m)[start..start + out.len()];
+                    if single_label {
+                        for (v, row) in votes.chunks_exact_mut(k).zip(rows.chunks_exact(k)) {
+                            v[argmax(row)] += wm;
+                        }
+                    } else {
+                        for (v, &p) in votes.iter_mut().zip(rows) {
+                            if p >= 0.5 {
+                                *v += wm;
+                            }
+                        }
+                    }
+                }
+                if single_label {
+                    self.break_ties(preds, &w, ranking.as_deref(), start, votes, soft);
+                    votes.chunks_exact_mut(k).for_each(super::normalize);
+                }
+                for (o, &v) in out.iter_mut().zip(votes.iter()) {
+                    *o = v.clamp(0.0, 1.0) as f32;
+                }
+            },
+        );
+        Ok(Predictions::fused(preds, FUSED, out))
     }
 
     fn weights(&self) -> Option<&Weights> {
@@ -205,20 +223,33 @@ impl Fitted for MajorityVote {
 }
 
 impl MajorityVote {
-    /// Lifts the winner of each tied row by [`TIE_MARGIN`].
-    fn break_ties(&self, preds: &Predictions, w: &Weights, votes: &mut [f64]) -> Result<()> {
+    /// Lifts the winner of each tied row by [`TIE_MARGIN`], in the block of
+    /// `votes` that starts at cell `start`; `ranking` is the models' order
+    /// for [`TieBreak::BestModel`], `soft` a buffer for the weighted mean
+    /// probabilities [`TieBreak::Soft`] compares.
+    fn break_ties(
+        &self,
+        preds: &Predictions,
+        w: &Weights,
+        ranking: Option<&[usize]>,
+        start: usize,
+        votes: &mut [f64],
+        soft: &mut Vec<f64>,
+    ) {
         let k = preds.n_outputs();
-        let ranking = match self.tie {
-            TieBreak::Lowest => return Ok(()),
-            TieBreak::Soft => None,
-            TieBreak::BestModel => Some(self.ranking(preds.n_models())?),
-        };
         let soft = match self.tie {
-            TieBreak::Soft => Some(weighted_sum(preds, w.as_slice(), |x| x as f64)),
-            _ => None,
+            TieBreak::Lowest => return,
+            TieBreak::Soft => {
+                soft.clear();
+                soft.resize(votes.len(), 0.0);
+                accumulate(preds, w.as_slice(), &f64::from, start, soft);
+                Some(&soft[..])
+            }
+            TieBreak::BestModel => None,
         };
         let mut tied = Vec::with_capacity(k);
-        for (i, row) in votes.chunks_exact_mut(k).enumerate() {
+        for (r, row) in votes.chunks_exact_mut(k).enumerate() {
+            let i = start / k + r;
             let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             tied.clear();
             // Shares are sums of the same weights in different orders:
@@ -227,9 +258,9 @@ impl MajorityVote {
             if tied.len() < 2 {
                 continue;
             }
-            let winner = match (&soft, &ranking) {
+            let winner = match (soft, ranking) {
                 (Some(s), _) => {
-                    let s = &s[i * k..(i + 1) * k];
+                    let s = &s[r * k..(r + 1) * k];
                     // max_by keeps the last maximum; iterate in reverse so
                     // equal means go to the lowest class.
                     *tied
@@ -247,7 +278,6 @@ impl MajorityVote {
             };
             row[winner] += TIE_MARGIN;
         }
-        Ok(())
     }
 }
 

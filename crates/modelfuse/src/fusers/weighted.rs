@@ -3,7 +3,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::fuser::{Fitted, Fuser};
-use crate::fusers::{finish, weighted_sum};
+use crate::fusers::weighted_mean;
 use crate::metrics::{self, Metric};
 use crate::predictions::{Predictions, Targets};
 use crate::weights::Weights;
@@ -43,10 +43,7 @@ impl Fuser for WeightedMean {
 impl Fitted for WeightedMean {
     fn predict(&self, preds: &Predictions) -> Result<Predictions> {
         self.weights.check_len(preds.n_models())?;
-        Ok(finish(
-            preds,
-            weighted_sum(preds, self.weights.as_slice(), |x| x as f64),
-        ))
+        Ok(weighted_mean(preds, self.weights.as_slice(), f64::from))
     }
 
     fn weights(&self) -> Option<&Weights> {
