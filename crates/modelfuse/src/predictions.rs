@@ -679,7 +679,7 @@ fn aligned_ids(outputs: &[ModelOutput]) -> Result<Vec<String>> {
         let other: BTreeSet<&str> = out.ids.iter().map(|s| s.as_str()).collect();
         if other != *reference {
             let missing: Vec<&str> = reference.difference(&other).copied().collect();
-            let extra: Vec<&str> = other.difference(&reference).copied().collect();
+            let extra: Vec<&str> = other.difference(reference).copied().collect();
             let mut msg = format!(
                 "expected the same {} ids as model '{}', found {} ids",
                 reference.len(),
