@@ -19,12 +19,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use modelfuse::diversity::diversity;
 use modelfuse::fusers::{
     EnsembleSelection, FittedMeta, MetaModel, Stacking, StackingFit, Transform,
 };
 use modelfuse::learn::logistic::{FittedLogistic, LogisticRegression};
 use modelfuse::learn::simplex::{Objective, SimplexOptions, optimize_weights};
-use modelfuse::diversity::diversity;
 use modelfuse::metrics::{self, Metric};
 use modelfuse::{BuildOptions, Fitted, Fuser, FuserSpec, Predictions, Targets};
 use serde_json::{Value, json};
@@ -72,7 +72,10 @@ fn main() -> Result<()> {
         "mean" | "weighted" | "vote" | "soft-vote" => fuse(&preds, &task, repeats, &out)?,
         "metrics" => scores(&preds, &targets, repeats)?,
         "diversity" => pairs(&preds, &targets, repeats)?,
-        "bandwidth" => bandwidth(preds.n_models() * preds.n_samples() * preds.n_outputs(), repeats),
+        "bandwidth" => bandwidth(
+            preds.n_models() * preds.n_samples() * preds.n_outputs(),
+            repeats,
+        ),
         other => bail!("unknown task '{other}'"),
     };
     result["load_seconds"] = json!(load_seconds);
@@ -101,7 +104,10 @@ fn read_folder(folder: &Path) -> Result<Predictions> {
         .iter()
         .map(|f| modelfuse_io::read_predictions(f))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Predictions::from_outputs(outputs, &BuildOptions::default())?)
+    Ok(Predictions::from_outputs(
+        outputs,
+        &BuildOptions::default(),
+    )?)
 }
 
 /// `f()` timed by the shared rule: the last result and every time.
@@ -257,7 +263,11 @@ fn fuse(preds: &Predictions, task: &str, repeats: usize, out: &Path) -> Result<V
     })?;
     let fitted = spec.fit(preds, None)?;
     let (fused, times) = repeated(repeats, || Ok(fitted.predict(preds)?))?;
-    let bytes: Vec<u8> = fused.model(0).iter().flat_map(|v| v.to_le_bytes()).collect();
+    let bytes: Vec<u8> = fused
+        .model(0)
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
     let path = out.join(format!("lib_{task}.f32"));
     std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
     Ok(json!({ "seconds": times }))

@@ -203,7 +203,11 @@ impl Reader {
             let name = &self.names[j];
             let raw = batch.column(k);
             let keep = self.int_keys == Some(j) && raw.data_type() == &DataType::Int64;
-            let array = if keep { Ok(raw.clone()) } else { cast(raw, &to) };
+            let array = if keep {
+                Ok(raw.clone())
+            } else {
+                cast(raw, &to)
+            };
             let array = array.map_err(|e| {
                 Error::parse_from(&format!("cannot convert the column to {to}"), e)
                     .in_column(name.clone())
@@ -234,11 +238,22 @@ impl Batch {
     /// Appends key column `j` of every row to `out`, as [`Batch::key`] reads
     /// each (an `Int64` column kept by [`Reader::int_keys`] is formatted as
     /// the cast to `Utf8` would: plain decimal, never empty).
-    fn push_keys(&self, j: usize, out: &mut Vec<String>, names: &[String], what: &str) -> Result<()> {
+    fn push_keys(
+        &self,
+        j: usize,
+        out: &mut Vec<String>,
+        names: &[String],
+        what: &str,
+    ) -> Result<()> {
         if let Some(a) = &self.columns[j]
             && a.data_type() == &DataType::Int64
         {
-            out.extend(a.as_primitive::<Int64Type>().values().iter().map(i64::to_string));
+            out.extend(
+                a.as_primitive::<Int64Type>()
+                    .values()
+                    .iter()
+                    .map(i64::to_string),
+            );
             return Ok(());
         }
         for i in 0..self.len {

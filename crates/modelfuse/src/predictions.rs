@@ -557,18 +557,17 @@ impl Predictions {
 /// The index of the largest value, ties to the lowest index. NaN never
 /// occurs in validated predictions.
 pub fn argmax(row: &[f32]) -> usize {
-    // The maximum first (branch-free), then the first value equal to it: the
-    // same index as keeping the first strictly greater value, without that
-    // loop's unpredictable branch per class (a hard vote over ten classes
-    // spent most of its time in mispredictions).
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    // Backwards, so that the lowest index equal to the maximum is kept; a
-    // select per class, no early exit to mispredict.
-    let mut best = 0;
-    for j in (0..row.len()).rev() {
-        if row[j] == max {
-            best = j;
-        }
+    // The first strictly greater value wins, kept with selects rather than a
+    // branch: on real rows which class leads is unpredictable, and a
+    // mispredicted branch per class was most of a hard vote's time.
+    let Some(&first) = row.first() else {
+        return 0;
+    };
+    let (mut best, mut best_v) = (0, first);
+    for (j, &v) in row.iter().enumerate().skip(1) {
+        let greater = v > best_v;
+        best = if greater { j } else { best };
+        best_v = if greater { v } else { best_v };
     }
     best
 }
@@ -718,7 +717,7 @@ fn aligned_ids(outputs: &[ModelOutput]) -> Result<Vec<String>> {
         let other: BTreeSet<&str> = out.ids.iter().map(|s| s.as_str()).collect();
         if other != *reference {
             let missing: Vec<&str> = reference.difference(&other).copied().collect();
-            let extra: Vec<&str> = other.difference(&reference).copied().collect();
+            let extra: Vec<&str> = other.difference(reference).copied().collect();
             let mut msg = format!(
                 "expected the same {} ids as model '{}', found {} ids",
                 reference.len(),

@@ -15,13 +15,18 @@ fn pairs(c: &mut Criterion) {
     let y = data::classes(&targets);
     let m = preds.n_models();
     let mut group = c.benchmark_group("diversity");
-    group.throughput(Throughput::Elements((m * (m - 1) / 2 * LARGE.samples) as u64));
+    group.throughput(Throughput::Elements(
+        (m * (m - 1) / 2 * LARGE.samples) as u64,
+    ));
 
     let (report, took) = super::once(|| diversity(&preds, &targets).unwrap());
     assert_eq!(report.pairs.len(), m * (m - 1) / 2);
     // The last pair, recomputed from the models' labels by the public
     // one-pair functions.
-    let (a, b) = (preds.predicted_classes(m - 2), preds.predicted_classes(m - 1));
+    let (a, b) = (
+        preds.predicted_classes(m - 2),
+        preds.predicted_classes(m - 1),
+    );
     let only_one = (0..y.len())
         .filter(|&i| (a[i] == y[i]) != (b[i] == y[i]))
         .count();

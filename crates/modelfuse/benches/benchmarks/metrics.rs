@@ -58,13 +58,19 @@ fn metrics(c: &mut Criterion) {
             let tp = (0..y.len()).filter(|&i| y[i] == c && pred[i] == c).count() as f64;
             let fp = (0..y.len()).filter(|&i| y[i] != c && pred[i] == c).count() as f64;
             let fneg = (0..y.len()).filter(|&i| y[i] == c && pred[i] != c).count() as f64;
-            if tp == 0.0 { 0.0 } else { 2.0 * tp / (2.0 * tp + fp + fneg) }
+            if tp == 0.0 {
+                0.0
+            } else {
+                2.0 * tp / (2.0 * tp + fp + fneg)
+            }
         })
         .sum();
     assert!((f1 - per_class / k as f64).abs() < 1e-12, "{f1}");
     super::budget(&mut group, took);
     group.bench_function(BenchmarkId::new("f1_macro", &size), |b| {
-        b.iter(|| metrics::score(Metric::F1Macro, black_box(&preds), 0, black_box(&targets)).unwrap())
+        b.iter(|| {
+            metrics::score(Metric::F1Macro, black_box(&preds), 0, black_box(&targets)).unwrap()
+        })
     });
     group.finish();
 }
