@@ -283,11 +283,12 @@ impl Predictions {
     }
 
     /// Predictions from parts the caller keeps valid (pooled or stacked
-    /// rows of valid predictions; checked in debug builds).
+    /// rows of valid predictions; checked in debug builds). `ids` may be an
+    /// existing prediction's shared ids ([`Predictions::shared_ids`]).
     pub(crate) fn from_parts(
         task: Task,
         models: Vec<String>,
-        ids: Vec<String>,
+        ids: impl Into<Arc<[String]>>,
         classes: Vec<String>,
         hard: Vec<bool>,
         values: Vec<f32>,
@@ -302,6 +303,19 @@ impl Predictions {
         };
         debug_assert!(p.validate().is_ok(), "{:?}", p.validate());
         p
+    }
+
+    /// The ids, shared rather than copied.
+    pub(crate) fn shared_ids(&self) -> Arc<[String]> {
+        Arc::clone(&self.ids)
+    }
+
+    /// The same one-model prediction under another model name (no copy).
+    pub(crate) fn renamed(mut self, name: &str) -> Self {
+        debug_assert_eq!(self.models.len(), 1);
+        self.models = vec![name.to_string()];
+        self.hard = vec![false];
+        self
     }
 
     /// The output of a fuser: one model named `name`, probabilities already

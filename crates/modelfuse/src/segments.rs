@@ -722,7 +722,7 @@ fn stack_models(parts: &[Predictions]) -> Predictions {
     Predictions::from_parts(
         first.task(),
         models,
-        first.ids().to_vec(),
+        first.shared_ids(),
         first.classes().to_vec(),
         hard,
         values,
@@ -807,7 +807,7 @@ impl FuserSpec {
                         .map_err(|e| e.with_model(m.name().to_string()))?;
                     let oof = cv::cross_val_predict(&agg_spec, &inner, &stats, t, &folds)
                         .map_err(|e| e.with_model(m.name().to_string()))?;
-                    parts.push(rename(oof, m.name()));
+                    parts.push(oof.renamed(m.name()));
                     aggregators.insert(m.name().to_string(), agg);
                 }
                 let docs = stack_models(&parts);
@@ -866,18 +866,6 @@ impl FuserSpec {
     }
 }
 
-/// A one-model prediction renamed.
-fn rename(p: Predictions, name: &str) -> Predictions {
-    Predictions::from_parts(
-        p.task(),
-        vec![name.to_string()],
-        p.ids().to_vec(),
-        p.classes().to_vec(),
-        vec![false],
-        p.into_values(),
-    )
-}
-
 impl FittedFuser {
     /// Fuses segment-level predictions into one prediction per document (in
     /// [`SegmentedPredictions::docs`] order), as this fuser was fitted to.
@@ -914,7 +902,7 @@ impl FittedFuser {
                     let stats = m.statistics(m.preds.model(0), &segs.docs)?;
                     let pooled = crate::Fitted::predict(agg, &stats)
                         .map_err(|e| e.with_model(name.clone()))?;
-                    parts.push(rename(pooled, name));
+                    parts.push(pooled.renamed(name));
                 }
                 self.predict_samples(&stack_models(&parts))
             }
@@ -929,7 +917,7 @@ impl FittedFuser {
                         .ok_or_else(|| missing_aggregator(FUSED))?;
                     let stats = m.statistics(fused.model(0), &segs.docs)?;
                     let pooled = crate::Fitted::predict(agg, &stats)?;
-                    Ok(rename(pooled, FUSED))
+                    Ok(pooled.renamed(FUSED))
                 } else {
                     let values = m.pool_values(fused.model(0), &segs.docs, pooling)?;
                     Ok(m.doc_level(&segs.docs, FUSED, values))
