@@ -14,10 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 per=${SECONDS_PER_TARGET:-60}
-# `parquet` is left out by default: the parquet crate (60.1) panics inside its definition-level
-# decoder on some corrupt data pages (fuzz/known_crashes/), which modelfuse cannot prevent
-# from outside the crate; see README.md. FUZZ_TARGETS="table parquet …" runs it anyway.
-targets=${FUZZ_TARGETS:-table npy fitted_json conll squad}
+targets=${FUZZ_TARGETS:-table parquet npy fitted_json conll squad}
 cargo fuzz build --sanitizer none
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

@@ -105,6 +105,7 @@ mod csv;
 mod error;
 mod inputs;
 mod labels;
+mod levels;
 mod npy;
 mod pages;
 mod parquet;

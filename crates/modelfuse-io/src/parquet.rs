@@ -27,8 +27,8 @@ use arrow::array::{Array, ArrayRef, AsArray, Float32Array, RecordBatch, StringAr
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Float32Type, Int64Type, Schema};
 use modelfuse::{Content, ModelOutput, Predictions, Task};
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
-use parquet::arrow::{ArrowWriter, ProjectionMask};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReader};
+use parquet::arrow::{ArrowWriter, ProjectionMask, parquet_to_arrow_field_levels};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
@@ -36,6 +36,7 @@ use crate::columns::{self, LABEL, Layout, SegmentColumns, Target, VALUE};
 use crate::csv::no_data_rows;
 use crate::error::{Error, Result};
 use crate::labels::{Entry, Position, Table};
+use crate::levels::CheckedRowGroups;
 use crate::segments::SegmentParts;
 use crate::write;
 
@@ -88,7 +89,8 @@ fn check_chunks(meta: &parquet::file::metadata::ParquetMetaData, file_len: u64) 
 
 /// An open Parquet file whose schema has been read, before any data is.
 struct Source {
-    builder: ParquetRecordBatchReaderBuilder<File>,
+    file: Arc<File>,
+    meta: ArrowReaderMetadata,
     names: Vec<String>,
     types: Vec<DataType>,
 }
@@ -100,12 +102,11 @@ impl Source {
             .metadata()
             .map_err(|e| Error::io("cannot read", e))?
             .len();
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        let meta = ArrowReaderMetadata::load(&file, Default::default())
             .map_err(|e| Error::parse_from("cannot read the file as Parquet", e))?;
-        check_chunks(builder.metadata(), file_len)?;
-        let pages = File::open(path).map_err(|e| Error::io("cannot open", e))?;
-        crate::pages::check_pages(&pages, builder.metadata())?;
-        let schema = builder.schema().clone();
+        check_chunks(meta.metadata(), file_len)?;
+        crate::pages::check_pages(&file, meta.metadata())?;
+        let schema = meta.schema().clone();
         let names = schema
             .fields()
             .iter()
@@ -117,7 +118,8 @@ impl Source {
             .map(|f| f.data_type().clone())
             .collect();
         Ok(Source {
-            builder,
+            file: Arc::new(file),
+            meta,
             names,
             types,
         })
@@ -144,14 +146,29 @@ impl Source {
     /// Starts reading the columns `used` (sorted); each batch holds them in
     /// that order. Key columns are converted to strings batch by batch
     /// ([`Reader::int_keys`] aside).
+    ///
+    /// The pages reach the decoder through [`CheckedRowGroups`], which checks
+    /// each page's levels first (see [`crate::levels`]).
     fn read(self, used: &[usize]) -> Result<Reader> {
-        let mask = ProjectionMask::roots(self.builder.parquet_schema(), used.iter().copied());
-        let batches = self
-            .builder
-            .with_projection(mask)
-            .with_batch_size(BATCH_ROWS)
-            .build()
-            .map_err(|e| Error::parse_from("cannot read the file as Parquet", e))?;
+        let not_parquet = |e| Error::parse_from("cannot read the file as Parquet", e);
+        let parquet_schema = self.meta.parquet_schema();
+        let mask = ProjectionMask::roots(parquet_schema, used.iter().copied());
+        let levels =
+            parquet_to_arrow_field_levels(parquet_schema, mask, Some(self.meta.schema().fields()))
+                .map_err(not_parquet)?;
+        let groups = CheckedRowGroups {
+            file: self.file,
+            meta: Arc::clone(self.meta.metadata()),
+        };
+        // As the crate's own builder does: no batch larger than the file.
+        let rows = groups.meta.file_metadata().num_rows().max(0) as usize;
+        let batches = ParquetRecordBatchReader::try_new_with_row_groups(
+            &levels,
+            &groups,
+            BATCH_ROWS.min(rows),
+            None,
+        )
+        .map_err(not_parquet)?;
         Ok(Reader {
             batches,
             names: self.names,
@@ -547,7 +564,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("reg.parquet");
         write_predictions(&path, &p).unwrap();
-        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap()).unwrap();
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+            File::open(&path).unwrap(),
+        )
+        .unwrap();
         assert_eq!(reader.metadata().num_row_groups(), 2);
         let back = read_predictions(&path).unwrap();
         assert_eq!(back.ids.len(), n);
@@ -564,7 +584,8 @@ mod tests {
         let path = dir.path().join("fused.parquet");
         write_predictions(&path, &multiclass()).unwrap();
         let file = File::open(&path).unwrap();
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        let reader =
+            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
         assert_eq!(
             reader.metadata().file_metadata().created_by(),
             Some(CREATED_BY)

@@ -5,6 +5,21 @@ use std::path::Path;
 
 use modelfuse_io::ErrorKind;
 
+/// The error reading `path` gives, with its sources, after checking it is a
+/// parse error for predictions and an error for labels too.
+fn parse_error_chain(path: &Path) -> String {
+    let err = modelfuse_io::read_predictions(path).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Parse);
+    assert!(modelfuse_io::read_labels(path).is_err());
+    let mut chain = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(e) = source {
+        chain.push_str(&format!(": {e}"));
+        source = e.source();
+    }
+    chain
+}
+
 fn fixture(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
@@ -35,4 +50,34 @@ fn issue9_parquet_page_header_with_a_huge_list() {
         "{err}"
     );
     assert!(modelfuse_io::read_labels(&path).is_err());
+}
+
+/// A data page whose encoded definition levels run past their bytes made
+/// the parquet crate's level decoder panic ("offset + len out of bounds").
+#[test]
+fn issue9_parquet_data_page_with_overlong_definition_levels() {
+    let path = fixture("fuzz_def_levels_panic.parquet");
+    let chain = parse_error_chain(&path);
+    assert!(
+        chain.contains(
+            "corrupt Parquet page: row group 0, column 0, page 1: definition levels: \
+             a bit-packed run of 1008 levels needs 1 bytes for the 2 the page holds, 0 are left"
+        ),
+        "{chain}"
+    );
+    assert!(modelfuse_io::read_labels(&path).is_err());
+}
+
+/// A dictionary page of zero values holding bytes made the crate's string
+/// dictionary decoder divide by zero.
+#[test]
+fn issue9_parquet_empty_dictionary_page_with_bytes() {
+    let chain = parse_error_chain(&fixture("fuzz_empty_dictionary_with_bytes.parquet"));
+    assert!(
+        chain.contains(
+            "corrupt Parquet page: row group 0, column 1, page 0: \
+             a dictionary page of 0 values holds 10 bytes"
+        ),
+        "{chain}"
+    );
 }
