@@ -16,11 +16,12 @@
 //! row group, column and page; nothing is decompressed twice and a check
 //! costs a few bytes per run (one run per page for a column without nulls).
 //!
-//! Fuzzing found two more shapes the crate trusts and divides by: a V2 page
-//! whose levels hold more values than its header's count of non-null values,
-//! and a dictionary page of zero values that holds bytes. Both are refused
-//! here too (the levels at the maximum definition level are counted, a pop
-//! count for the usual one-bit levels).
+//! Fuzzing found more shapes the crate trusts: a dictionary page of zero
+//! values that holds bytes and a V2 page whose levels hold more values than
+//! its header's count of non-null values (both make it divide by zero), and
+//! a dictionary-encoded page in a chunk without a dictionary page (it
+//! panics). All are refused here too (the levels at the maximum definition
+//! level are counted: a pop count for the usual one-bit levels).
 
 use std::fs::File;
 use std::sync::Arc;
@@ -92,6 +93,7 @@ impl Iterator for Chunks {
                     group,
                     column: self.column,
                     page: 0,
+                    dictionary: false,
                 }) as Box<dyn PageReader>
             }),
         )
@@ -109,11 +111,27 @@ struct CheckedPages {
     column: usize,
     /// 0-based index of the next page in the chunk (dictionary included).
     page: usize,
+    /// Whether the chunk's dictionary page has been read.
+    dictionary: bool,
 }
 
 impl CheckedPages {
-    fn check(&self, page: &Page) -> PqResult<()> {
-        check_page(page, self.max_rep, self.max_def).map_err(|what| {
+    fn check(&mut self, page: &Page) -> PqResult<()> {
+        let checked = match page {
+            Page::DictionaryPage { .. } => {
+                self.dictionary = true;
+                check_page(page, self.max_rep, self.max_def)
+            }
+            // The crate expects (panics without) a dictionary before a
+            // dictionary-encoded page, as the format requires: refuse a
+            // chunk that lacks one (found by fuzzing).
+            _ if !self.dictionary && is_dictionary_encoded(page.encoding()) => Err(format!(
+                "a page encoded as {} with no dictionary page before it",
+                page.encoding()
+            )),
+            _ => check_page(page, self.max_rep, self.max_def),
+        };
+        checked.map_err(|what| {
             ParquetError::General(format!(
                 "corrupt Parquet page: row group {}, column {}, page {}: {what}",
                 self.group, self.column, self.page
@@ -155,6 +173,13 @@ impl PageReader for CheckedPages {
 }
 
 type Check<T> = std::result::Result<T, String>;
+
+fn is_dictionary_encoded(encoding: Encoding) -> bool {
+    matches!(
+        encoding,
+        Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY
+    )
+}
 
 /// Checks the level sections of a (decompressed) page: repetition levels
 /// first, then definition levels, each only when the column has them.
@@ -329,7 +354,7 @@ fn count_packed(data: &[u8], width: u8, n: usize, max: i16) -> u64 {
         // The common case (nullable flat columns): count the set bits.
         let full = n / 8;
         let mut ones: u64 = data[..full].iter().map(|b| u64::from(b.count_ones())).sum();
-        if n % 8 != 0 {
+        if !n.is_multiple_of(8) {
             ones += u64::from((data[full] & ((1u8 << (n % 8)) - 1)).count_ones());
         }
         return if max == 1 { ones } else { n as u64 - ones };

@@ -81,3 +81,14 @@ fn issue9_parquet_empty_dictionary_page_with_bytes() {
         "{chain}"
     );
 }
+
+/// A dictionary-encoded data page in a column chunk without a dictionary
+/// page made the crate panic ("Decoder for dict should have been set").
+#[test]
+fn issue9_parquet_dictionary_encoded_page_without_a_dictionary() {
+    let chain = parse_error_chain(&fixture("fuzz_dictionary_page_missing.parquet"));
+    assert!(
+        chain.contains("with no dictionary page before it"),
+        "{chain}"
+    );
+}
