@@ -335,8 +335,10 @@ fn loading(data: &Path, format: &str, repeats: usize) -> Result<Value> {
 /// The machine's memory bandwidth on the bytes the bandwidth-bound fusers
 /// read: `len` f32 values (the models × samples × classes block), far larger
 /// than the caches. Three plain loops, each split into one contiguous part
-/// per rayon thread as the fusers split their samples: a read (sum, four
-/// independent accumulators so the adds do not serialise), a copy
+/// per rayon thread as the fusers split their samples: a read (sum into 32
+/// independent f32 lanes, eight SSE registers, so that the adds' latency
+/// never limits the loop: with four lanes, one register, it did, and the
+/// probe reported about two thirds of the bandwidth), a copy
 /// (`copy_from_slice`, i.e. memcpy: read + write) and, for the single-core
 /// ceiling, the same read on one thread. GB/s = bytes touched / median time.
 fn bandwidth(len: usize, repeats: usize) -> Value {
@@ -348,11 +350,11 @@ fn bandwidth(len: usize, repeats: usize) -> Value {
     let part = len.div_ceil(threads).max(1);
     let bytes = (len * 4) as f64;
     let sum = |xs: &[f32]| -> f32 {
-        let mut acc = [0f32; 4];
-        for q in xs.chunks_exact(4) {
-            (0..4).for_each(|j| acc[j] += q[j]);
+        let mut acc = [0f32; 32];
+        for q in xs.chunks_exact(32) {
+            (0..32).for_each(|j| acc[j] += q[j]);
         }
-        acc.iter().sum::<f32>() + xs.chunks_exact(4).remainder().iter().sum::<f32>()
+        acc.iter().sum::<f32>() + xs.chunks_exact(32).remainder().iter().sum::<f32>()
     };
     let mut checksum = 0f32;
     let time = |f: &mut dyn FnMut()| -> Vec<f64> {
