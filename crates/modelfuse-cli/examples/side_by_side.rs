@@ -100,10 +100,7 @@ fn load(data: &Path) -> Result<(Predictions, Targets)> {
 /// Every prediction file of `folder`, read and aligned as the CLI does.
 fn read_folder(folder: &Path) -> Result<Predictions> {
     let files = modelfuse_io::expand_inputs(&[folder.to_path_buf()])?;
-    let outputs = files
-        .iter()
-        .map(|f| modelfuse_io::read_predictions(f))
-        .collect::<Result<Vec<_>, _>>()?;
+    let outputs = modelfuse_io::read_predictions_all(&files)?;
     Ok(Predictions::from_outputs(
         outputs,
         &BuildOptions::default(),

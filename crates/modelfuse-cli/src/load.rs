@@ -17,13 +17,12 @@ pub struct Loaded {
 /// Reads every prediction file under `inputs` and aligns them.
 pub fn predictions(inputs: &[PathBuf], opts: &BuildOptions) -> Result<Loaded> {
     let files = modelfuse_io::expand_inputs(inputs)?;
-    let mut outputs = Vec::with_capacity(files.len());
-    let mut paths = BTreeMap::new();
-    for file in files {
-        let out = modelfuse_io::read_predictions(&file)?;
-        paths.insert(out.name.clone(), file);
-        outputs.push(out);
-    }
+    let outputs = modelfuse_io::read_predictions_all(&files)?;
+    let paths = outputs
+        .iter()
+        .zip(files)
+        .map(|(out, file)| (out.name.clone(), file))
+        .collect();
     let preds = Predictions::from_outputs(outputs, opts).map_err(|e| explain(e, &paths))?;
     Ok(Loaded { preds, paths })
 }

@@ -449,6 +449,54 @@ mod tests {
         assert_eq!(hybrid(&[6, 0, 8, 1], 1, 1, 7), Ok(4));
     }
 
+    fn v2_page(num_values: u32, num_nulls: u32, def_len: u32, buf: Vec<u8>) -> Page {
+        Page::DataPageV2 {
+            buf: buf.into(),
+            num_values,
+            encoding: Encoding::PLAIN,
+            num_nulls,
+            num_rows: num_values,
+            def_levels_byte_len: def_len,
+            rep_levels_byte_len: 0,
+            is_compressed: false,
+            statistics: None,
+        }
+    }
+
+    #[test]
+    fn v2_pages_hold_no_more_values_than_their_header_counts() {
+        // Definition levels: one repeated run of 4 ones; then 4 values.
+        let levels = vec![8, 1, 0, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(check_page(&v2_page(4, 0, 2, levels.clone()), 0, 1), Ok(()));
+        assert_eq!(
+            check_page(&v2_page(4, 4, 2, levels.clone()), 0, 1),
+            Err("the levels hold 4 values, the header 0 (4 minus 4 nulls)".into())
+        );
+        assert_eq!(
+            check_page(&v2_page(4, 0, 20, levels), 0, 1),
+            Err("0 bytes of repetition and 20 of definition levels in a 10-byte page".into())
+        );
+        // A required column has no levels: every level is a value.
+        assert_eq!(check_page(&v2_page(1, 0, 0, vec![0; 4]), 0, 0), Ok(()));
+        assert!(check_page(&v2_page(1, 1, 0, vec![0; 4]), 0, 0).is_err());
+    }
+
+    #[test]
+    fn dictionary_pages_of_no_values_hold_no_bytes() {
+        let dict = |num_values, len| Page::DictionaryPage {
+            buf: vec![0u8; len].into(),
+            num_values,
+            encoding: Encoding::PLAIN,
+            is_sorted: false,
+        };
+        assert_eq!(check_page(&dict(0, 0), 0, 1), Ok(()));
+        assert_eq!(check_page(&dict(2, 10), 0, 1), Ok(()));
+        assert_eq!(
+            check_page(&dict(0, 10), 0, 1),
+            Err("a dictionary page of 0 values holds 10 bytes".into())
+        );
+    }
+
     #[test]
     fn v1_sections_are_located_like_the_crate_does() {
         // Length 2, then one repeated run of 10 ones, then the values.
