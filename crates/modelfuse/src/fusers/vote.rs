@@ -191,8 +191,23 @@ impl Fitted for MajorityVote {
                 let start = b * block;
                 let votes = &mut votes[..out.len()];
                 votes.fill(0.0);
-                for (m, &wm) in w.as_slice().iter().enumerate() {
-                    let rows = &preds.model(m)[start..start + out.len()];
+                let len = out.len();
+                let ws = w.as_slice();
+                let mut m = 0;
+                // Four models at a time pay off when a row's argmax is a
+                // chain worth overlapping (ten classes: 16 -> 13 ms at
+                // 50 x 100k on two threads); at two classes the four adds
+                // into one row serialise and it was no faster.
+                if single_label && k > 2 {
+                    while m + 4 <= ws.len() {
+                        let xs: [&[f32]; 4] =
+                            std::array::from_fn(|q| &preds.model(m + q)[start..start + len]);
+                        add_votes4(votes, xs, k, [ws[m], ws[m + 1], ws[m + 2], ws[m + 3]]);
+                        m += 4;
+                    }
+                }
+                for (m, &wm) in ws.iter().enumerate().skip(m) {
+                    let rows = &preds.model(m)[start..start + len];
                     if single_label {
                         add_votes(votes, rows, k, wm);
                     } else {
@@ -249,6 +264,28 @@ fn add_votes(votes: &mut [f64], rows: &[f32], k: usize, w: f64) {
     let rest = votes4.into_remainder().chunks_exact_mut(k);
     for (v, row) in rest.zip(rows4.remainder().chunks_exact(k)) {
         v[argmax(row)] += w;
+    }
+}
+
+/// [`add_votes`] for four models at once, row by row, each row's votes
+/// added in model order: four independent argmax chains per row, and four
+/// streams of rows read side by side.
+fn add_votes4(votes: &mut [f64], xs: [&[f32]; 4], k: usize, w: [f64; 4]) {
+    for (r, v) in votes.chunks_exact_mut(k).enumerate() {
+        let rows: [&[f32]; 4] = std::array::from_fn(|q| &xs[q][r * k..(r + 1) * k]);
+        let mut best = [0usize; 4];
+        let mut best_v: [f32; 4] = std::array::from_fn(|q| rows[q][0]);
+        for j in 1..k {
+            for q in 0..4 {
+                let x = rows[q][j];
+                let greater = x > best_v[q];
+                best[q] = if greater { j } else { best[q] };
+                best_v[q] = if greater { x } else { best_v[q] };
+            }
+        }
+        for q in 0..4 {
+            v[best[q]] += w[q];
+        }
     }
 }
 
@@ -327,6 +364,44 @@ mod tests {
             v[argmax(row)] += 0.5;
         }
         assert_eq!(votes, expected);
+    }
+
+    #[test]
+    fn four_models_at_a_time_count_as_one_at_a_time() {
+        // 6 models (a group of four and two alone) × 7 rows × 3 classes,
+        // with ties inside rows, weighted.
+        let k = 3;
+        let blocks: Vec<Vec<f32>> = (0..6)
+            .map(|m| {
+                (0..21)
+                    .map(|i| ((i * 5 + m * 3) % 4) as f32 + 0.5)
+                    .collect()
+            })
+            .map(|v: Vec<f32>| {
+                v.chunks(k)
+                    .flat_map(|r| {
+                        let s: f32 = r.iter().sum();
+                        r.iter().map(move |x| x / s).collect::<Vec<_>>()
+                    })
+                    .collect()
+            })
+            .collect();
+        let preds = probs(&blocks, k);
+        let weights = Weights::new(vec![0.5, 1.0, 2.0, 0.25, 1.5, 3.0]).unwrap();
+        let w = weights.as_slice().to_vec();
+        let fused = MajorityVote::new()
+            .with_weights(weights)
+            .predict(&preds)
+            .unwrap();
+        for i in 0..7 {
+            let mut counts = vec![0f64; k];
+            for (m, &wm) in w.iter().enumerate() {
+                counts[argmax(preds.row(m, i))] += wm;
+            }
+            super::super::normalize(&mut counts);
+            let expected: Vec<f32> = counts.iter().map(|&c| c as f32).collect();
+            assert_eq!(fused.row(0, i), expected.as_slice(), "row {i}");
+        }
     }
 
     #[test]
