@@ -236,27 +236,13 @@ impl Fitted for MajorityVote {
 }
 
 /// Adds `w` to the count of each row's argmax class, for the rows of `k`
-/// scores in `rows` and their counts in `votes`.
-///
-/// Four rows are scanned side by side: one row's argmax is a chain of
-/// dependent compare-and-selects (one per class), so scanning four
-/// independent chains at once lets the core overlap them. Each row's
-/// argmax is still the first maximum, as [`argmax`] gives.
+/// scores in `rows` and their counts in `votes`, four rows at a time (see
+/// [`argmax4`]).
 fn add_votes(votes: &mut [f64], rows: &[f32], k: usize, w: f64) {
     let mut votes4 = votes.chunks_exact_mut(4 * k);
     let mut rows4 = rows.chunks_exact(4 * k);
     for (v, r) in (&mut votes4).zip(&mut rows4) {
-        let r: [&[f32]; 4] = std::array::from_fn(|q| &r[q * k..(q + 1) * k]);
-        let mut best = [0usize; 4];
-        let mut best_v: [f32; 4] = std::array::from_fn(|q| r[q][0]);
-        for j in 1..k {
-            for q in 0..4 {
-                let x = r[q][j];
-                let greater = x > best_v[q];
-                best[q] = if greater { j } else { best[q] };
-                best_v[q] = if greater { x } else { best_v[q] };
-            }
-        }
+        let best = argmax4(std::array::from_fn(|q| &r[q * k..(q + 1) * k]), k);
         for (q, &c) in best.iter().enumerate() {
             v[q * k + c] += w;
         }
@@ -268,25 +254,34 @@ fn add_votes(votes: &mut [f64], rows: &[f32], k: usize, w: f64) {
 }
 
 /// [`add_votes`] for four models at once, row by row, each row's votes
-/// added in model order: four independent argmax chains per row, and four
-/// streams of rows read side by side.
+/// added in model order: four argmax chains per row, and four streams of
+/// rows read side by side.
 fn add_votes4(votes: &mut [f64], xs: [&[f32]; 4], k: usize, w: [f64; 4]) {
     for (r, v) in votes.chunks_exact_mut(k).enumerate() {
-        let rows: [&[f32]; 4] = std::array::from_fn(|q| &xs[q][r * k..(r + 1) * k]);
-        let mut best = [0usize; 4];
-        let mut best_v: [f32; 4] = std::array::from_fn(|q| rows[q][0]);
-        for j in 1..k {
-            for q in 0..4 {
-                let x = rows[q][j];
-                let greater = x > best_v[q];
-                best[q] = if greater { j } else { best[q] };
-                best_v[q] = if greater { x } else { best_v[q] };
-            }
-        }
+        let best = argmax4(std::array::from_fn(|q| &xs[q][r * k..(r + 1) * k]), k);
         for q in 0..4 {
             v[best[q]] += w[q];
         }
     }
+}
+
+/// The [`argmax`] of four rows of `k` scores, scanned side by side: one
+/// row's argmax is a chain of dependent compare-and-selects (one per
+/// class), and four independent chains let the core overlap them. Each is
+/// still the first maximum.
+#[inline(always)]
+fn argmax4(rows: [&[f32]; 4], k: usize) -> [usize; 4] {
+    let mut best = [0usize; 4];
+    let mut best_v: [f32; 4] = std::array::from_fn(|q| rows[q][0]);
+    for j in 1..k {
+        for q in 0..4 {
+            let x = rows[q][j];
+            let greater = x > best_v[q];
+            best[q] = if greater { j } else { best[q] };
+            best_v[q] = if greater { x } else { best_v[q] };
+        }
+    }
+    best
 }
 
 impl MajorityVote {
