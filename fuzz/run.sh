@@ -14,10 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 per=${SECONDS_PER_TARGET:-60}
-# `parquet` is left out by default again: after the fixes in modelfuse-io, a 15-minute run found
-# a 2,069-byte file (fuzz/known_hangs/parquet_header_reparse_hang.parquet) on which the parquet
-# crate's page-header reader spins; see README.md. FUZZ_TARGETS="parquet" runs it.
-targets=${FUZZ_TARGETS:-table npy fitted_json conll squad}
+targets=${FUZZ_TARGETS:-table parquet npy fitted_json conll squad}
 cargo fuzz build --sanitizer none
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

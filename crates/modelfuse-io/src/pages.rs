@@ -81,15 +81,45 @@ impl<R: Read> Compact<'_, R> {
     fn page_size(&mut self) -> Check<u64> {
         let mut size = None;
         self.fields(|this, id, ty| {
-            if id == COMPRESSED_PAGE_SIZE && ty == I32 {
+            if id == COMPRESSED_PAGE_SIZE && is_int(ty) {
                 let v = zigzag(this.varint()?);
                 size = Some(u64::try_from(v).map_err(|_| format!("a negative page size {v}"))?);
                 Ok(())
             } else {
-                this.skip(ty)
+                this.known_field(Known::PageHeader, id, ty)
             }
         })?;
         size.ok_or_else(|| "no compressed page size".to_string())
+    }
+
+    /// Skips field `id` of a `struct_` struct after checking that its wire
+    /// type is the one the Parquet format declares. The parquet crate reads
+    /// a known field as its declared type whatever the wire says (a binary
+    /// sent where an `i32` is declared is read as a varint), so a header
+    /// whose wire types lie is read one way here and another way there: a
+    /// fuzzed file hung the crate that way after this walk had accepted it.
+    fn known_field(&mut self, struct_: Known, id: i16, ty: u8) -> Check<()> {
+        let Some(declared) = struct_.field(id) else {
+            // Unknown fields are skipped by wire type, here as in the crate.
+            return self.skip(ty);
+        };
+        let ok = match declared {
+            Declared::Int => is_int(ty),
+            Declared::Bool => ty == BOOL_TRUE || ty == BOOL_FALSE,
+            Declared::Binary => ty == BINARY,
+            Declared::Struct(_) => ty == STRUCT,
+        };
+        if !ok {
+            return Err(format!(
+                "field {id} of a {} has wire type {ty}, not the {} the format declares",
+                struct_.name(),
+                declared.name()
+            ));
+        }
+        match declared {
+            Declared::Struct(inner) => self.fields(|this, id, ty| this.known_field(inner, id, ty)),
+            _ => self.skip(ty),
+        }
     }
 
     fn byte(&mut self) -> Check<u8> {
@@ -154,11 +184,10 @@ impl<R: Read> Compact<'_, R> {
                 last.wrapping_add(delta)
             };
             last = id;
-            match ty {
-                // Booleans carry their value in the field header.
-                BOOL_TRUE | BOOL_FALSE => {}
-                _ => field(self, id, ty)?,
-            }
+            // Booleans carry their value in the field header (`skip` reads
+            // nothing for them); they are passed on so that their wire type
+            // is checked too.
+            field(self, id, ty)?;
         }
         self.depth -= 1;
         Ok(())
@@ -223,6 +252,76 @@ impl<R: Read> Compact<'_, R> {
     }
 }
 
+/// The structs of a page header whose fields the walk checks.
+#[derive(Clone, Copy)]
+enum Known {
+    PageHeader,
+    DataPageHeader,
+    DictionaryPageHeader,
+    DataPageHeaderV2,
+    Statistics,
+}
+
+/// The type the Parquet format declares for a known field.
+#[derive(Clone, Copy)]
+enum Declared {
+    /// `i32` or `i64` (and enums): a zigzag varint, whichever integer wire
+    /// type carries it.
+    Int,
+    Bool,
+    Binary,
+    Struct(Known),
+}
+
+impl Known {
+    /// The declared type of field `id` (parquet.thrift), if known.
+    fn field(self, id: i16) -> Option<Declared> {
+        use Declared::*;
+        Some(match (self, id) {
+            (Known::PageHeader, 1..=4) => Int,
+            (Known::PageHeader, 5) => Struct(Known::DataPageHeader),
+            (Known::PageHeader, 7) => Struct(Known::DictionaryPageHeader),
+            (Known::PageHeader, 8) => Struct(Known::DataPageHeaderV2),
+            (Known::DataPageHeader, 1..=4) => Int,
+            (Known::DataPageHeader, 5) => Struct(Known::Statistics),
+            (Known::DictionaryPageHeader, 1 | 2) => Int,
+            (Known::DictionaryPageHeader, 3) => Bool,
+            (Known::DataPageHeaderV2, 1..=6) => Int,
+            (Known::DataPageHeaderV2, 7) => Bool,
+            (Known::DataPageHeaderV2, 8) => Struct(Known::Statistics),
+            (Known::Statistics, 1 | 2 | 5 | 6) => Binary,
+            (Known::Statistics, 3 | 4) => Int,
+            (Known::Statistics, 7 | 8) => Bool,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Known::PageHeader => "PageHeader",
+            Known::DataPageHeader => "DataPageHeader",
+            Known::DictionaryPageHeader => "DictionaryPageHeader",
+            Known::DataPageHeaderV2 => "DataPageHeaderV2",
+            Known::Statistics => "Statistics",
+        }
+    }
+}
+
+impl Declared {
+    fn name(self) -> &'static str {
+        match self {
+            Declared::Int => "integer",
+            Declared::Bool => "bool",
+            Declared::Binary => "binary",
+            Declared::Struct(_) => "struct",
+        }
+    }
+}
+
+fn is_int(ty: u8) -> bool {
+    matches!(ty, I16 | I32 | I64)
+}
+
 fn zigzag(v: u64) -> i64 {
     ((v >> 1) as i64) ^ -((v & 1) as i64)
 }
@@ -258,13 +357,14 @@ mod tests {
     #[test]
     fn reads_the_compressed_size_and_skips_the_rest() {
         // type = 0 (i32 field 1), uncompressed 100 (field 2), compressed 42
-        // (field 3), a nested struct (field 5) holding an i32 and a list of
-        // two i32s, then stop.
+        // (field 3), a struct in a field the format does not declare (9,
+        // skipped by wire type) holding an i32 and a list of two i32s, then
+        // stop.
         let header = [
             0x15, 0x00, // field 1, i32 0
             0x15, 0xc8, 0x01, // field 2, i32 100
             0x15, 0x54, // field 3, i32 42
-            0x2c, // field 5, struct
+            0x6c, // field 9, struct
             0x15, 0x02, // field 1, i32 1
             0x19, 0x25, 0x02, 0x04, // field 2, list of 2 i32
             0x00, // end of the nested struct
@@ -274,14 +374,43 @@ mod tests {
     }
 
     #[test]
+    fn refuses_known_fields_of_another_wire_type() {
+        // crc (field 4, an i32) sent as a binary of 4 bytes: the fuzzed hang.
+        let header = [
+            0x15, 0x00, 0x15, 0x12, 0x15, 0x16, 0x18, 0x04, 1, 2, 3, 4, 0x00,
+        ];
+        assert_eq!(
+            size_of(&header),
+            Err(
+                "field 4 of a PageHeader has wire type 8, not the integer the format declares"
+                    .into()
+            )
+        );
+        // data_page_header (field 5) sent as an i64; a nested Statistics
+        // min (field 6 of DataPageHeader's field 5) sent as an i32.
+        assert!(size_of(&[0x15, 0x00, 0x15, 0x12, 0x15, 0x16, 0x26, 0x00, 0x00]).is_err());
+        let nested = [
+            0x15, 0x00, 0x15, 0x12, 0x15, 0x16, 0x2c, 0x5c, 0x65, 0x02, 0x00, 0x00, 0x00,
+        ];
+        assert_eq!(
+            size_of(&nested),
+            Err(
+                "field 6 of a Statistics has wire type 5, not the binary the format declares"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
     fn refuses_counts_and_lengths_the_bytes_cannot_hold() {
-        // A list claiming 2^31 elements: the fuzzed hang.
-        let list = [0x19, 0xf5, 0x80, 0x80, 0x80, 0x80, 0x08, 0x00];
+        // A list claiming 2^31 elements (in a field the format does not
+        // declare): the first fuzzed hang.
+        let list = [0x99, 0xf5, 0x80, 0x80, 0x80, 0x80, 0x08, 0x00];
         assert_eq!(
             size_of(&list),
             Err("a list of 2147483648 elements with only 1 bytes left in the column chunk".into())
         );
-        let binary = [0x18, 0xff, 0x7f, 0x00];
+        let binary = [0x98, 0xff, 0x7f, 0x00];
         assert_eq!(
             size_of(&binary),
             Err("a field of 16383 bytes with only 1 left in the column chunk".into())
@@ -292,7 +421,7 @@ mod tests {
         );
         let negative = [0x35, 0x01, 0x00];
         assert_eq!(size_of(&negative), Err("a negative page size -1".into()));
-        let deep = [0x1c; 40];
+        let deep = [0x9c; 40];
         assert_eq!(
             size_of(&deep),
             Err("structs nested deeper than 32 levels".into())

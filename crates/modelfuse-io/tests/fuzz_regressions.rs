@@ -92,3 +92,15 @@ fn issue9_parquet_dictionary_encoded_page_without_a_dictionary() {
         "{chain}"
     );
 }
+
+/// A page header sending known fields with other wire types (`crc` as a
+/// binary, `data_page_header` as an i64) was skipped one way by the page
+/// walk and read another way by the crate, which then hung in its skips.
+#[test]
+fn issue9_parquet_page_header_with_lying_wire_types() {
+    let chain = parse_error_chain(&fixture("fuzz_header_wire_type_hang.parquet"));
+    assert!(
+        chain.contains("field 4 of a PageHeader has wire type 8, not the integer"),
+        "{chain}"
+    );
+}
