@@ -14,7 +14,7 @@
 //! * [`expand_inputs`]: paths and folders given by a person → the list of
 //!   prediction files.
 //! * [`read_predictions`]: one file → one [`ModelOutput`], named after the
-//!   file stem.
+//!   file stem; [`read_predictions_all`]: many files, decoded in parallel.
 //! * [`read_labels`]: a labels file → `(id, label)` pairs, for
 //!   [`Targets::align`](modelfuse::Targets::align).
 //! * [`write_predictions`]: a fused output → a file in the same layout as the
@@ -35,10 +35,7 @@
 //! std::fs::write(folder.join("roberta.tsv"), "id\tlabel\n2\tpos\n1\tneg\n")?;
 //!
 //! let files = modelfuse_io::expand_inputs(&[folder.to_path_buf()])?;
-//! let outputs = files
-//!     .iter()
-//!     .map(|f| modelfuse_io::read_predictions(f))
-//!     .collect::<Result<Vec<_>, _>>()?;
+//! let outputs = modelfuse_io::read_predictions_all(&files)?;
 //! let preds = Predictions::from_outputs(outputs, &BuildOptions::default())?;
 //! assert_eq!(preds.models(), ["bert", "roberta"]);
 //! assert_eq!(preds.row(1, 1), [0.0, 1.0]);
