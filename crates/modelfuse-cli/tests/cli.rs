@@ -3,23 +3,23 @@
 
 mod common;
 
-use common::{bad_input, modelfuse, repo, stdout_of, write};
+use common::{bad_input, data, modelfuse, repo, stdout_of, write};
 
 use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
 
 fn figqa(part: &str) -> PathBuf {
-    repo().join("examples/figqa").join(part)
+    data(modelfuse_testdata::Set::Figqa, part)
 }
 
 #[test]
 fn inspect_figqa_text_output_is_stable() {
-    let out = stdout_of(modelfuse().current_dir(repo()).args([
+    let out = stdout_of(modelfuse().current_dir(figqa("")).args([
         "inspect",
-        "examples/figqa/val",
+        "val",
         "--labels",
-        "examples/figqa/val.labels.csv",
+        "val.labels.csv",
     ]));
     insta::assert_snapshot!("inspect_figqa_val", out);
 }

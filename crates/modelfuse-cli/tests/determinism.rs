@@ -6,6 +6,7 @@
 mod common;
 
 use common::repo;
+use modelfuse_testdata::Set;
 
 use std::path::Path;
 
@@ -13,6 +14,11 @@ use assert_cmd::Command;
 
 fn example(part: &str) -> String {
     repo().join("examples").join(part).display().to_string()
+}
+
+/// A file of a real third-party dataset (read from `../shared/data`).
+fn data(set: modelfuse_testdata::Set, part: &str) -> String {
+    common::data(set, part).display().to_string()
 }
 
 /// Runs `args` with `threads` rayon threads in `dir`; returns stdout and the
@@ -55,8 +61,8 @@ fn same_with_one_and_two_threads(args: &[&str], outputs: &[&str]) {
 
 #[test]
 fn selection_and_verdicts_do_not_depend_on_threads() {
-    let val = example("figqa/val");
-    let labels = example("figqa/val.labels.csv");
+    let val = data(Set::Figqa, "val");
+    let labels = data(Set::Figqa, "val.labels.csv");
     same_with_one_and_two_threads(
         &[
             "fit",
@@ -104,12 +110,12 @@ fn cascades_do_not_depend_on_threads() {
 
 #[test]
 fn nlp_reports_do_not_depend_on_threads() {
-    let systems = example("wnut17/systems");
-    let gold = example("wnut17/gold.conll");
+    let systems = data(Set::Wnut17, "systems");
+    let gold = data(Set::Wnut17, "gold.conll");
     same_with_one_and_two_threads(&["ner", "report", &systems, "--gold", &gold, "--json"], &[]);
     // QA on a slice of SQuAD would need the files split; the whole report
     // runs in seconds in release builds but longer in debug, so here: fuse.
-    let preds = example("squad11/predictions");
+    let preds = data(Set::Squad11, "predictions");
     same_with_one_and_two_threads(
         &[
             "qa",

@@ -1,21 +1,26 @@
 //! End-to-end tests of `modelfuse generate`: the README commands on the
-//! bundled WMT22 slices, the `--json` shapes, fused output read back, fitted
+//! WMT22 slices (read from `../shared/data`, laid out by `modelfuse-testdata`), the `--json` shapes, fused output read back, fitted
 //! fusers, and bad input (exit code 2, messages naming the files).
 
 mod common;
 
-use common::{bad_input, repo, stdout_of};
+use common::{bad_input, data, stdout_of};
 
-/// `modelfuse` run from the repository root, where the example paths below
-/// start.
+/// The laid-out WMT22 slices (`<pair>/hyp/<system>.<lang>`, `<pair>/ref.A.<lang>`).
+fn wmt22() -> std::path::PathBuf {
+    data(modelfuse_testdata::Set::Wmt22, "")
+}
+
+/// `modelfuse` run from the WMT22 slices' folder, where the paths below start;
+/// outputs always go to temporary folders.
 fn modelfuse() -> assert_cmd::Command {
     let mut c = common::modelfuse();
-    c.current_dir(repo());
+    c.current_dir(wmt22());
     c
 }
 
-const EN_DE_HYP: &str = "examples/wmt22/en-de/hyp";
-const EN_DE_REF: &str = "examples/wmt22/en-de/ref.A.de";
+const EN_DE_HYP: &str = "en-de/hyp";
+const EN_DE_REF: &str = "en-de/ref.A.de";
 
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap()
@@ -26,7 +31,7 @@ fn evaluate_json_for_one_hypothesis_has_exactly_the_metric_keys() {
     let out = stdout_of(modelfuse().args([
         "generate",
         "evaluate",
-        "examples/wmt22/en-de/hyp/Online-A.de",
+        "en-de/hyp/Online-A.de",
         "--ref",
         EN_DE_REF,
         "--json",
@@ -60,11 +65,11 @@ fn evaluate_with_two_references_equals_sacrebleu() {
     let v = json(&stdout_of(modelfuse().args([
         "generate",
         "evaluate",
-        "examples/wmt22/de-en/hyp/LT22.en",
+        "de-en/hyp/LT22.en",
         "--ref",
-        "examples/wmt22/de-en/ref.A.en",
+        "de-en/ref.A.en",
         "--ref",
-        "examples/wmt22/de-en/ref.B.en",
+        "de-en/ref.B.en",
         "--json",
     ])));
     let golden: serde_json::Value = serde_json::from_str(include_str!(
@@ -142,7 +147,7 @@ fn fused_output_reads_back_through_evaluate() {
     assert_eq!(v["chrf"], row["chrf"]);
     assert_eq!(v["bleu"], row["bleu"]);
     // Every fused line is one of the systems' lines.
-    let first: Vec<String> = std::fs::read_dir(repo().join(EN_DE_HYP))
+    let first: Vec<String> = std::fs::read_dir(wmt22().join(EN_DE_HYP))
         .unwrap()
         .map(|e| {
             std::fs::read_to_string(e.unwrap().path())
@@ -230,7 +235,7 @@ fn fit_then_fuse_with_the_fitted_weights() {
     // Systems are checked by name.
     let err = bad_input(
         modelfuse()
-            .args(["generate", "fuse", "examples/wmt22/de-en/hyp", "--fuser"])
+            .args(["generate", "fuse", "de-en/hyp", "--fuser"])
             .arg(&fitted)
             .arg("-o")
             .arg(dir.path().join("x.txt")),
@@ -306,9 +311,9 @@ fn report_text_and_json_on_zh_en() {
     let r = json(&stdout_of(modelfuse().args([
         "generate",
         "report",
-        "examples/wmt22/zh-en/hyp",
+        "zh-en/hyp",
         "--ref",
-        "examples/wmt22/zh-en/ref.A.en",
+        "zh-en/ref.A.en",
         "--json",
     ])));
     assert_eq!(r["systems"].as_array().unwrap().len(), 12);
@@ -325,9 +330,9 @@ fn evaluate_zh_tokenizer_on_en_zh_equals_sacrebleu() {
     let v = json(&stdout_of(modelfuse().args([
         "generate",
         "evaluate",
-        "examples/wmt22/en-zh/hyp/Online-B.zh",
+        "en-zh/hyp/Online-B.zh",
         "--ref",
-        "examples/wmt22/en-zh/ref.A.zh",
+        "en-zh/ref.A.zh",
         "--tokenize",
         "zh",
         "--json",

@@ -5,14 +5,12 @@
 
 mod common;
 
-use common::{bad_input, modelfuse, stdout_of, write};
+use common::{bad_input, data, modelfuse, stdout_of, write};
 
 use std::path::{Path, PathBuf};
 
 fn wnut(part: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/wnut17")
-        .join(part)
+    data(modelfuse_testdata::Set::Wnut17, part)
 }
 
 /// A small corpus: gold and three systems that each miss a different entity.

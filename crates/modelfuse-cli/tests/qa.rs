@@ -3,16 +3,14 @@
 
 mod common;
 
-use common::{bad_input, modelfuse, repo, stdout_of};
+use common::{bad_input, data, modelfuse, repo, stdout_of};
 
 use std::path::Path;
 
 use serde_json::Value;
 
 fn squad(part: &str) -> String {
-    repo()
-        .join("examples/squad11")
-        .join(part)
+    data(modelfuse_testdata::Set::Squad11, part)
         .display()
         .to_string()
 }
@@ -65,9 +63,9 @@ fn evaluate_json_equals_the_official_script() {
     let out = stdout_of(modelfuse().args([
         "qa",
         "evaluate",
-        &squad("predictions/rnet_plus_ensemble_msra.json.gz"),
+        &squad("predictions/rnet_plus_ensemble_msra.json"),
         "--dataset",
-        &squad("dev-v1.1.json.gz"),
+        &squad("dev-v1.1.json"),
         "--json",
     ]));
     let got: Value = serde_json::from_str(&out).unwrap();

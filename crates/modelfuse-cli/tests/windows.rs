@@ -1,12 +1,13 @@
 //! End-to-end tests of windowed inputs (issue 7): NER tag probabilities per
 //! sliding window of a sentence (`ner … --window-merge`) and QA n-best lists
 //! per strided window of a context (`qa … --window-merge`), on the bundled
-//! real outputs (`examples/wnut17/taggers`, `examples/squad11/windows`) and
-//! on bad input.
+//! real outputs (`examples/wnut17/taggers`, `examples/squad11/windows`, scored
+//! against the WNUT-17 and SQuAD gold read from `../shared/data`) and on bad input.
 
 mod common;
 
-use common::{bad_input, example, modelfuse, stdout_of, write};
+use common::{bad_input, data, example, modelfuse, stdout_of, write};
+use modelfuse_testdata::Set;
 
 use serde_json::Value;
 
@@ -20,7 +21,7 @@ fn ner_f1(args: &[&str]) -> Value {
             .args(["ner", "evaluate"])
             .args(args)
             .arg("--gold")
-            .arg(example("wnut17/gold.conll"))
+            .arg(data(Set::Wnut17, "gold.conll"))
             .arg("--json"),
     )
 }
@@ -56,7 +57,7 @@ fn ner_fuse_merged_windows_with_words_from_the_gold() {
             .args(["ner", "fuse"])
             .arg(example("wnut17/taggers/strided"))
             .arg("--words")
-            .arg(example("wnut17/gold.conll"))
+            .arg(data(Set::Wnut17, "gold.conll"))
             .args(["--method", "viterbi", "-o"])
             .arg(&out),
     );
@@ -156,11 +157,15 @@ fn squad(part: &str) -> String {
 }
 
 fn qa_scores(args: &[&str]) -> Value {
-    json(modelfuse().args(["qa", "evaluate"]).args(args).args([
-        "--dataset",
-        &squad("dev-subset.json.gz"),
-        "--json",
-    ]))
+    json(
+        modelfuse().args(["qa", "evaluate"]).args(args).args([
+            "--dataset",
+            &data(Set::Squad11, "windows/dev-subset.json")
+                .display()
+                .to_string(),
+            "--json",
+        ]),
+    )
 }
 
 #[test]

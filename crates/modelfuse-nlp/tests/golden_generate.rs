@@ -1,8 +1,9 @@
 //! chrF, chrF++ and BLEU against sacrebleu 2.6.0 on real WMT22 outputs.
 //!
 //! The expected values come from `scripts/golden/generate_golden.py`
-//! (`tests/golden/generate.json`); the texts are the committed slices in
-//! `examples/wmt22/`. Statistics must be equal; scores within 1e-9. One
+//! (`tests/golden/generate.json`); the texts are slices of the WMT22 files
+//! (read from `../shared/data/wmt22` and cut by `modelfuse-testdata`, as
+//! `examples/get-data.sh wmt22` does into `examples/wmt22/data/`). Statistics must be equal; scores within 1e-9. One
 //! reference (A) throughout, plus A and B together for the multi-reference
 //! rules.
 
@@ -20,7 +21,7 @@ fn golden() -> Value {
 }
 
 fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/wmt22")
+    modelfuse_testdata::wmt22()
 }
 
 fn lines(path: &Path) -> Vec<String> {

@@ -16,8 +16,18 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// A repository path, or `examples/wnut17/data/…`: the WNUT-17 files that
+/// `examples/get-data.sh` lays out there, read here from `../shared/data` through
+/// `modelfuse-testdata` (real third-party data is not committed).
+fn resolve(rel: &str) -> PathBuf {
+    match rel.strip_prefix("examples/wnut17/data/") {
+        Some(part) => modelfuse_testdata::wnut17().join(part),
+        None => repo().join(rel),
+    }
+}
+
 fn read(rel: &str) -> ner::Tagged {
-    let path = repo().join(rel);
+    let path = resolve(rel);
     let text = std::fs::read_to_string(&path).unwrap();
     parse_conll(&text, rel).unwrap()
 }
@@ -108,7 +118,7 @@ fn metrics_equal_seqeval_in_both_modes() {
 }
 
 fn wnut_systems() -> Systems {
-    let dir = repo().join("examples/wnut17/systems");
+    let dir = resolve("examples/wnut17/data/systems");
     let mut inputs = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
@@ -116,7 +126,7 @@ fn wnut_systems() -> Systems {
         let text = std::fs::read_to_string(&path).unwrap();
         inputs.push((name.clone(), parse_conll(&text, &name).unwrap().tags()));
     }
-    let gold = read("examples/wnut17/gold.conll");
+    let gold = read("examples/wnut17/data/gold.conll");
     let types = gold
         .tags()
         .into_iter()
@@ -157,7 +167,7 @@ fn committed_fused_outputs_are_reproduced() {
 fn halves_and_bootstrap_equal_the_python_replay() {
     let golden: Value = serde_json::from_str(include_str!("golden/ner.json")).unwrap();
     let c = &golden["comparison"];
-    let gold = read("examples/wnut17/gold.conll").tags();
+    let gold = read("examples/wnut17/data/gold.conll").tags();
     let as_vec = |v: &Value| -> Vec<usize> {
         v.as_array()
             .unwrap()
@@ -175,7 +185,7 @@ fn halves_and_bootstrap_equal_the_python_replay() {
 
     let bs = &c["bootstrap"];
     let micro = |name: &str| -> Vec<ner::Counts> {
-        let pred = read(&format!("examples/wnut17/systems/{name}.conll")).tags();
+        let pred = read(&format!("examples/wnut17/data/systems/{name}.conll")).tags();
         let all = ner::corpus_counts(&gold, &pred, Mode::Conlleval).unwrap();
         b.iter().map(|&i| all[i].total()).collect()
     };

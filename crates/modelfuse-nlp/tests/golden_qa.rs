@@ -1,10 +1,11 @@
 //! SQuAD exact match and F1 against the official evaluation scripts, on the
 //! real predictions of five SQuAD v1.1 leaderboard systems
-//! (`examples/squad11`). The expected values come from
+//! (SQuAD v1.1 dev, read from `../shared/data/squad11` through
+//! `modelfuse-testdata`; `examples/get-data.sh squad11` lays out the same files in
+//! `examples/squad11/data/`). The expected values come from
 //! `scripts/golden/qa_golden.py`, which runs the official v1.1 and v2.0
 //! scripts.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use modelfuse_nlp::qa::{
@@ -13,15 +14,11 @@ use modelfuse_nlp::qa::{
 use serde_json::Value;
 
 fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/squad11")
+    modelfuse_testdata::squad11()
 }
 
-fn gunzip(path: &Path) -> String {
-    let mut s = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
-        .read_to_string(&mut s)
-        .unwrap();
-    s
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn golden() -> Value {
@@ -37,8 +34,8 @@ fn systems() -> Vec<(String, SystemAnswers)> {
         .map(|e| e.unwrap().path())
         .map(|p| {
             let name = p.file_name().unwrap().to_str().unwrap();
-            let name = name.strip_suffix(".json.gz").unwrap().to_string();
-            let answers = SystemAnswers::parse(&gunzip(&p), &name).unwrap();
+            let name = name.strip_suffix(".json").unwrap().to_string();
+            let answers = SystemAnswers::parse(&read(&p), &name).unwrap();
             (name, answers)
         })
         .collect();
@@ -58,7 +55,7 @@ fn close(got: f64, want: &Value, what: &str) {
 
 #[test]
 fn v1_scores_equal_the_official_script_on_five_real_systems() {
-    let dataset = Dataset::parse(&gunzip(&example().join("dev-v1.1.json.gz")), "dev").unwrap();
+    let dataset = Dataset::parse(&read(&example().join("dev-v1.1.json")), "dev").unwrap();
     assert_eq!(dataset.questions().len(), 10_570);
     assert_eq!(ScriptVersion::for_dataset(&dataset), ScriptVersion::V1_1);
     let golden = golden();
@@ -115,7 +112,7 @@ fn v2_scores_equal_the_official_script_on_a_squad2_style_variant() {
     // The variant of qa_golden.py: question i (file order) is unanswerable
     // when i % 7 == 3, and the prediction is "" when i % 5 == 1 (or when the
     // system gave none).
-    let base = Dataset::parse(&gunzip(&example().join("dev-v1.1.json.gz")), "dev").unwrap();
+    let base = Dataset::parse(&read(&example().join("dev-v1.1.json")), "dev").unwrap();
     let questions: Vec<Question> = base
         .questions()
         .iter()

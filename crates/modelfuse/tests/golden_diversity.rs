@@ -38,10 +38,47 @@ struct Case {
     #[serde(default)]
     classes: Vec<String>,
     /// Per model: class indices (classification), row-major scores
-    /// (multilabel) or values (regression).
+    /// (multilabel) or values (regression). Empty when `source` names real data.
+    #[serde(default)]
     models: BTreeMap<String, Vec<Value>>,
+    #[serde(default)]
     targets: Vec<Value>,
+    /// Real third-party data, read from outside the repository (never committed).
+    source: Option<Source>,
     expected: Expected,
+}
+
+/// Which real data a case is computed on: Fig-QA (the only set used here), its first
+/// `first` items (all when absent), and a subset of its models (all when absent).
+#[derive(Deserialize)]
+struct Source {
+    set: String,
+    first: Option<usize>,
+    models: Option<Vec<String>>,
+}
+
+impl Case {
+    /// Fills `models` and `targets` from the case's real data, if it names some.
+    fn with_data(mut self) -> Case {
+        let Some(src) = &self.source else {
+            return self;
+        };
+        assert_eq!(src.set, "figqa", "case {}: unknown data set", self.name);
+        let items = modelfuse_testdata::figqa_items();
+        let n = src.first.unwrap_or(items.gold.len());
+        let values = |v: &[u64]| v[..n].iter().map(|&x| Value::from(x)).collect::<Vec<_>>();
+        self.targets = values(&items.gold);
+        for (name, picks) in &items.models {
+            if src
+                .models
+                .as_ref()
+                .is_none_or(|m| m.iter().any(|x| x == name))
+            {
+                self.models.insert(name.to_string(), values(picks));
+            }
+        }
+        self
+    }
 }
 
 #[derive(Deserialize)]
@@ -65,7 +102,10 @@ struct ExpectedPair {
 fn load() -> Golden {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/diversity.json");
     let text = std::fs::read_to_string(path).expect("reading tests/golden/diversity.json");
-    serde_json::from_str(&text).expect("parsing tests/golden/diversity.json")
+    let mut golden: Golden =
+        serde_json::from_str(&text).expect("parsing tests/golden/diversity.json");
+    golden.cases = golden.cases.into_iter().map(Case::with_data).collect();
+    golden
 }
 
 fn ids(n: usize) -> Vec<String> {

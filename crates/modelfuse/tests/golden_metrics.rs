@@ -53,14 +53,18 @@ struct Case {
     expected: BTreeMap<String, Option<f64>>,
 }
 
-/// Real data: several models' hard predictions, given as labels.
+/// Real data: several models' hard predictions, given as labels. The data itself
+/// is read from outside the repository (`source`; never committed).
 #[derive(Deserialize)]
 struct RealCase {
     name: String,
-    ids: Vec<String>,
-    y_true: Vec<usize>,
-    predictions: BTreeMap<String, Vec<usize>>,
+    source: Source,
     expected: BTreeMap<String, BTreeMap<String, Option<f64>>>,
+}
+
+#[derive(Deserialize)]
+struct Source {
+    set: String,
 }
 
 fn golden() -> Golden {
@@ -267,12 +271,19 @@ fn golden_real_hard_predictions_match_sklearn() -> Result<()> {
     let g = golden();
     let mut check = Checker::default();
     for case in &g.real {
-        let outputs = case
-            .predictions
+        assert_eq!(
+            case.source.set, "figqa",
+            "case {}: unknown data set",
+            case.name
+        );
+        let items = modelfuse_testdata::figqa_items();
+        let ids: Vec<String> = (0..items.gold.len()).map(|i| i.to_string()).collect();
+        let outputs = items
+            .models
             .iter()
             .map(|(name, labels)| ModelOutput {
-                name: name.clone(),
-                ids: case.ids.clone(),
+                name: name.to_string(),
+                ids: ids.clone(),
                 content: Content::Labels(labels.iter().map(|l| l.to_string()).collect()),
             })
             .collect();
@@ -282,10 +293,9 @@ fn golden_real_hard_predictions_match_sklearn() -> Result<()> {
         };
         let preds = Predictions::from_outputs(outputs, &opts)?;
         assert_eq!(preds.task(), Task::Binary);
-        let table: Vec<(String, String)> = case
-            .ids
+        let table: Vec<(String, String)> = ids
             .iter()
-            .zip(&case.y_true)
+            .zip(&items.gold)
             .map(|(id, y)| (id.clone(), y.to_string()))
             .collect();
         let targets = Targets::align(&preds, &table)?;

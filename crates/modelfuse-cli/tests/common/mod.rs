@@ -18,9 +18,17 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// A path under `examples/`.
+/// A path under `examples/`: what the project made itself (the BANKING77 zoo, the
+/// windowed taggers' outputs).
 pub fn example(part: &str) -> PathBuf {
     repo().join("examples").join(part)
+}
+
+/// A path in a real third-party dataset, read from outside the repository
+/// (`../shared/data` or `$MODELFUSE_DATA`) and laid out by `modelfuse-testdata`; the test
+/// fails with the missing file and how to get it when the data is absent.
+pub fn data(set: modelfuse_testdata::Set, part: &str) -> PathBuf {
+    modelfuse_testdata::prepared(set).join(part)
 }
 
 /// Runs a command that must succeed; returns its stdout.

@@ -1,5 +1,6 @@
 //! MBR with the chrF utility over 12 systems × 2,000 segments: real WMT22
-//! zh-en outputs (the 12 systems of `examples/wmt22/zh-en`, 250 segments
+//! zh-en outputs (the 12 systems of WMT22 zh-en, the first 250 segments as laid out by
+//! `modelfuse-testdata` from `../shared/data/wmt22`,
 //! repeated 8 times; every segment is computed by itself, so repetition
 //! changes nothing but the size). Measured: counting every candidate's
 //! n-grams, the 12×12 sentence-chrF matrix of every segment, and the
@@ -16,7 +17,7 @@ use modelfuse_nlp::generate::{Candidates, Chrf, Mbr, SystemOutput, Utility, Util
 const REPEAT: usize = 8;
 
 fn zh_en() -> (Candidates, Vec<usize>) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/wmt22/zh-en/hyp");
+    let dir = modelfuse_testdata::wmt22().join("zh-en/hyp");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
