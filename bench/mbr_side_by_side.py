@@ -5,7 +5,7 @@ The same pairwise MBR on the same data, in Rust (`modelfuse generate fuse`) and
 in Python with sacrebleu's `sentence_chrf`: for every segment, every candidate
 is scored against every candidate (itself included), weights uniform, and the
 candidate with the highest expected chrF wins (ties to the earlier system in
-name order). The data: the 12 zh-en systems of examples/wmt22 (250 real WMT22
+name order). The data: the 12 zh-en systems of examples/wmt22/data (250 real WMT22
 segments) repeated to 2,000 segments (--repeat 8). Both sides must pick the
 same text for every segment; the script fails otherwise.
 
@@ -26,7 +26,8 @@ from pathlib import Path
 import sacrebleu
 
 ROOT = Path(__file__).resolve().parents[1]
-HYP = ROOT / "examples" / "wmt22" / "zh-en" / "hyp"
+# Laid out by `examples/get-data.sh wmt22` (the WMT22 files are not committed).
+HYP = ROOT / "examples" / "wmt22" / "data" / "zh-en" / "hyp"
 
 
 def read_lines(path):

@@ -9,6 +9,8 @@
 #   bench/mbr_side_by_side.sh --repeat 1    # 12 × 250, quick
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The WMT22 outputs are not committed; bring them once.
+[ -d examples/wmt22/data/zh-en/hyp ] || examples/get-data.sh wmt22
 
 py=${PYTHON_WITH_SACREBLEU:-}
 if [ -z "$py" ]; then

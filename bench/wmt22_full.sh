@@ -4,7 +4,8 @@
 # reference A. The files are not in the repository (see examples/wmt22/PROVENANCE.md); give the
 # folder holding `<pair>/generaltest2022.<pair>.{hyp.<system>,ref.A}.<lang>`:
 #
-#   bench/wmt22_full.sh /work/shared/data/wmt22
+#   bench/wmt22_full.sh ../shared/data/wmt22
+#   bench/wmt22_full.sh examples/wmt22/data/original    # after examples/get-data.sh wmt22
 #
 # Each system file is linked as `<system>.<lang>` in a temporary folder so the report names
 # systems as WMT does. Writes bench/out/wmt22_<pair>.txt (the report) and .json.

@@ -134,7 +134,7 @@ def main():
     weights = load_weights()
     tokenizer = WordPiece()
     cached = np.load(HERE / ".cache" / "embeddings" / "test.npy")
-    with open(HERE / "source" / "test.csv", newline="") as f:
+    with open(HERE / "data" / "test.csv", newline="") as f:
         texts = [row["text"] for row in csv.DictReader(f)]
     by_length = np.argsort([len(t) for t in texts], kind="stable")
     rows = [0, 1, 500, 1234, 2000, len(texts) - 1, *by_length[:2], *by_length[-2:]]

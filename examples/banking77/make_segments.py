@@ -8,14 +8,14 @@ documents create: each test query is predicted through a model whose
 context is shorter than the query. Three classical models of the zoo
 (make_predictions.py: `tfidf_word_logreg`, `tfidf_char_svm`,
 `word_counts_nb`, same settings) are trained on the full training queries
-(source/train.csv), then each test query is cut into windows of WINDOW words
+(data/train.csv), then each test query is cut into windows of WINDOW words
 with a stride of STRIDE words (a query of at most WINDOW words is one
 segment), and every window is predicted on its own. Each model's output is
 then one row per window:
 
     segments/<split>/<model>.parquet
         id       '<query row>-<k>' (the segment)
-        doc      the query's row in source/test.csv (the ids of ../val, ../test)
+        doc      the query's row in data/test.csv (the ids of ../val, ../test)
         segment  k, the window's position (0, 1, …)
         length   the window's number of words
         one float32 column per intent (categories.json order), stored as the

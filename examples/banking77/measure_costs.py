@@ -7,7 +7,7 @@ milliseconds per query on one CPU thread, per model, plus the shared feature ext
 
 How each number is obtained (best of 5 timed runs over the 3,080 test queries, one thread):
 * the classical models are rebuilt exactly as make_predictions.py builds them (its own
-  `zoo()` and `text_features()`), trained on source/train.csv, and their `predict_proba` on the
+  `zoo()` and `text_features()`), trained on data/train.csv, and their `predict_proba` on the
   test features is timed; their feature extractors (`transform` of the fitted vectorisers on
   the raw test texts) are the components `word_tfidf`, `char_tfidf` and `word_counts`;
 * the MiniLM heads' `predict_proba` is timed on unit vectors of the encoder's shape

@@ -1,46 +1,39 @@
-"""Regenerate the Fig-QA dataset folder from source/merged_4models.jsonl.
+"""Regenerate examples/figqa/split.csv, the validation/test split of Fig-QA.
 
 Fig-QA items come in pairs (a figurative phrase and its opposite share the
 same two options); a pair is never split. The pairs are shuffled with a fixed
-seed and cut in half: val/ gets 274 pairs, test/ 273. Each model's hard
-predictions (the option index, 0 or 1) become val/<model>.csv and
-test/<model>.csv with columns id,label; the gold answers go to
-val.labels.csv and test.labels.csv. Standard library only; takes < 1 s:
+seed and cut in half: val gets 274 pairs (548 items), test 273 (546). Only the
+split (`id,half`, the id being the item's position) is committed; the
+predictions and gold answers are laid out from it by `examples/get-data.sh
+figqa` (and by the tests, through crates/modelfuse-testdata). Standard library
+only; takes < 1 s:
 
-    python3 examples/figqa/make_split.py
+    python3 examples/figqa/make_split.py [path/to/fig_qa-dataset.json]
 """
-import csv
 import json
 import pathlib
 import random
+import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-MODELS = ["bert", "roberta", "gpt2", "gptneo"]
 SEED = 20221
-
-
-def write_csv(path, header, rows):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(header)
-        w.writerows(rows)
+DEFAULT = HERE.parents[2] / "shared/data/figqa/original/fig_qa-dataset.json"
 
 
 def main():
-    items = [json.loads(l) for l in open(HERE / "source/merged_4models.jsonl")]
+    items = json.loads(pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else DEFAULT).read_text())
     assert len(items) % 2 == 0
     pairs = list(range(len(items) // 2))
     random.Random(SEED).shuffle(pairs)
     half = (len(pairs) + 1) // 2
-    for split, chosen in (("val", pairs[:half]), ("test", pairs[half:])):
-        idx = sorted(i for p in chosen for i in (2 * p, 2 * p + 1))
-        for m in MODELS:
-            write_csv(HERE / split / f"{m}.csv", ["id", "label"],
-                      [(items[i]["idx"], items[i]["predictions"][m]) for i in idx])
-        write_csv(HERE / f"{split}.labels.csv", ["id", "label"],
-                  [(items[i]["idx"], items[i]["gold"]) for i in idx])
-        print(f"{split}: {len(idx)} items")
+    side = {}
+    for name, chosen in (("val", pairs[:half]), ("test", pairs[half:])):
+        for p in chosen:
+            side[2 * p] = side[2 * p + 1] = name
+    with open(HERE / "split.csv", "w", newline="") as f:
+        f.write("id,half\n")
+        f.writelines(f"{i},{side[i]}\n" for i in range(len(items)))
+    print({h: sum(1 for v in side.values() if v == h) for h in ("val", "test")})
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ probabilities rounded to 4 decimals, gzip with mtime 0.
 Usage (from the repository root):
 
     /work/venv/bin/python examples/wnut17/make_windows.py \
-        --train /work/shared/data/wnut17/wnut17train.conll
+        --train examples/wnut17/data/original/wnut17train.conll
 
 Pinned versions: see PINNED below (checked at start).
 """
@@ -169,8 +169,8 @@ def write_gz(path, lines):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--train", default="/work/shared/data/wnut17/wnut17train.conll")
-    ap.add_argument("--gold", default=os.path.join(HERE, "gold.conll"))
+    ap.add_argument("--train", default=os.path.join(HERE, "data", "original", "wnut17train.conll"))
+    ap.add_argument("--gold", default=os.path.join(HERE, "data", "gold.conll"))
     ap.add_argument("--out", default=os.path.join(HERE, "taggers"))
     args = ap.parse_args()
     for name, mod in (("numpy", np), ("scikit-learn", sklearn)):

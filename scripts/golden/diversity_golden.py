@@ -5,7 +5,7 @@ Run with the venv described in scripts/golden/README.md:
 
     python scripts/golden/diversity_golden.py [--figqa PATH]
 
---figqa defaults to examples/figqa/source/merged_4models.jsonl; the file's
+--figqa defaults to ../shared/data/figqa/merged_4models.jsonl (not committed); the file's
 sha256 is recorded in the output, so a different copy shows up in the diff.
 
 It writes crates/modelfuse/tests/golden/diversity.json, which the Rust test
@@ -45,7 +45,7 @@ from sklearn.metrics import cohen_kappa_score
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "crates/modelfuse/tests/golden/diversity.json"
-FIGQA = Path(__file__).resolve().parents[2] / "examples/figqa/source/merged_4models.jsonl"
+FIGQA = Path(__file__).resolve().parents[3] / "shared/data/figqa/merged_4models.jsonl"
 SEED = 20261123
 PAIR_MEASURES = ["disagreement", "double_fault", "q_statistic", "error_correlation", "kappa"]
 
@@ -177,11 +177,12 @@ def figqa_cases(path):
     full = {
         "name": "figqa_4models",
         "description": "Fig-QA (Liu et al. 2022) via ExplainaBoard, MIT: real option-index "
-        f"predictions of 4 models on 1,094 items; merged_4models.jsonl sha256 {sha}",
+        f"predictions of 4 models on 1,094 items; read from ../shared/data/figqa (not committed); merged_4models.jsonl sha256 {sha}",
         "task": "classification",
         "classes": ["0", "1"],
-        "models": {m: labels[m].tolist() for m in names},
-        "targets": gold.tolist(),
+        # The data stays outside the repository; the test reads it through
+        # modelfuse-testdata (the same items in the same order).
+        "source": {"set": "figqa"},
         "expected": classification_expected(names, labels, gold),
     }
     n = 60
@@ -190,8 +191,7 @@ def figqa_cases(path):
         "description": f"the first {n} Fig-QA items, roberta alone: no pairs",
         "task": "classification",
         "classes": ["0", "1"],
-        "models": {"roberta": labels["roberta"][:n].tolist()},
-        "targets": gold[:n].tolist(),
+        "source": {"set": "figqa", "first": n, "models": ["roberta"]},
         "expected": classification_expected(["roberta"], {"roberta": labels["roberta"][:n]}, gold[:n]),
     }
     return full, single

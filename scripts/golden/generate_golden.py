@@ -4,7 +4,7 @@
 Writes `crates/modelfuse-nlp/tests/golden/generate.json`, read by
 `crates/modelfuse-nlp/tests/golden_generate.rs`:
 
-- `corpus`: for every system of the WMT22 slices in `examples/wmt22/` (en-de,
+- `corpus`: for every system of the WMT22 slices in `examples/wmt22/data/` (`examples/get-data.sh wmt22`) (en-de,
   de-en, zh-en with the 13a tokeniser; en-zh with `zh` and, for contrast, 13a),
   sacrebleu's corpus chrF, chrF++ and BLEU against reference A, and the
   summed sufficient statistics behind each (compared exactly in Rust).
@@ -37,7 +37,8 @@ from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
 from sacrebleu.tokenizers.tokenizer_zh import TokenizerZh
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples" / "wmt22"
+# Laid out by `examples/get-data.sh wmt22` (the WMT22 files are not committed).
+EXAMPLES = ROOT / "examples" / "wmt22" / "data"
 OUT = ROOT / "crates" / "modelfuse-nlp" / "tests" / "golden" / "generate.json"
 
 PAIRS = [("en-de", ["13a"]), ("de-en", ["13a"]), ("zh-en", ["13a"]), ("en-zh", ["zh", "13a"])]

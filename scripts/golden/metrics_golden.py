@@ -30,7 +30,7 @@ from sklearn import metrics as skm
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "crates" / "modelfuse" / "tests" / "golden" / "metrics.json"
-FIGQA = Path(__file__).resolve().parents[2] / "examples/figqa/source/merged_4models.jsonl"
+FIGQA = Path(__file__).resolve().parents[3] / "shared/data/figqa/merged_4models.jsonl"
 
 # The ECE bins: bin i holds confidences in (i/15, (i+1)/15].
 ECE_BINS = 15
@@ -349,11 +349,11 @@ def figqa_case(path):
     return {
         "name": "figqa_hard_predictions",
         "about": "Fig-QA (Liu et al. 2022, MIT) gold answers and the hard predictions of "
-        "four models from ExplainaBoard (MIT), via merged_4models.jsonl; predictions are "
+        "four models from ExplainaBoard (MIT), read from ../shared/data/figqa (not committed); predictions are "
         "one-hot probabilities",
-        "ids": [str(r["idx"]) for r in rows],
-        "y_true": gold.tolist(),
-        "predictions": preds,
+        # The data stays outside the repository; the test reads it through
+        # modelfuse-testdata (ids = item positions, as here).
+        "source": {"set": "figqa"},
         "expected": expected,
     }
 

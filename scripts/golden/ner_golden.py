@@ -9,10 +9,10 @@ mode (conlleval-style `get_entities`) and in `mode='strict', scheme=IOB2`
 crate against these values to 1e-9.
 
 Cases:
-* `wnut17/<system>`: each of the 7 real WNUT-17 systems in `examples/wnut17/systems/`
-  against `examples/wnut17/gold.conll`;
+* `wnut17/<system>`: each of the 7 real WNUT-17 systems in `examples/wnut17/data/systems/`
+  against `examples/wnut17/data/gold.conll`;
 * `fused/<method>`: the fused outputs committed in
-  `crates/modelfuse-nlp/tests/golden/ner_fused/` (written by `modelfuse ner fuse`);
+  `crates/modelfuse-nlp/tests/golden/ner_fused/` (written by `modelfuse ner fuse`, tokens then replaced by `_`: only the tags are golden);
 * `synthetic/<k>`: random ill-formed sequences (I- after O, E-/S- tags, type
   switches, bare prefixes at sentence starts), stored inline in the JSON.
 
@@ -153,7 +153,7 @@ def bootstrap(a, b, n_resamples, confidence, seed):
 def comparison_case(gold):
     """Halves of the WNUT-17 sentences, and a paired bootstrap of uh_ritual
     over arcada on half B."""
-    systems = ROOT / "examples/wnut17/systems"
+    systems = ROOT / "examples/wnut17/data/systems"
     a, b = halves(len(gold), 0)
     ua = micro_counts(gold, read_conll(systems / "uh_ritual.conll"))
     ar = micro_counts(gold, read_conll(systems / "arcada.conll"))
@@ -175,9 +175,9 @@ def comparison_case(gold):
 
 def main():
     cases = []
-    gold_path = ROOT / "examples/wnut17/gold.conll"
+    gold_path = ROOT / "examples/wnut17/data/gold.conll"
     gold = read_conll(gold_path)
-    for f in sorted((ROOT / "examples/wnut17/systems").glob("*.conll")):
+    for f in sorted((ROOT / "examples/wnut17/data/systems").glob("*.conll")):
         pred = read_conll(f)
         cases.append({
             "name": f"wnut17/{f.stem}",

@@ -37,7 +37,8 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "squad11"
+# Laid out by `examples/get-data.sh squad11` (SQuAD is not committed).
+EXAMPLE = ROOT / "examples" / "squad11" / "data"
 OUT = ROOT / "crates" / "modelfuse-nlp" / "tests" / "golden" / "qa.json"
 WHEEL = "nlp==0.4.0"
 V1 = "nlp/metrics/squad/eb12b0cf342c0783e540db14b5a02beff2fa6fbe735cadb01e7646e54a783ce7/evaluate.py"
@@ -107,13 +108,13 @@ def v2_scores(v2, data, preds):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         v1, v2 = scripts(tmp)
-        dataset = json.loads(gzip.open(EXAMPLE / "dev-v1.1.json.gz").read())
+        dataset = json.loads((EXAMPLE / "dev-v1.1.json").read_text())
         data = dataset["data"]
         ids = [qa["id"] for a in data for p in a["paragraphs"] for qa in p["qas"]]
-        systems = sorted(f.name[: -len(".json.gz")] for f in (EXAMPLE / "predictions").glob("*.json.gz"))
+        systems = sorted(f.name[: -len(".json")] for f in (EXAMPLE / "predictions").glob("*.json"))
         out = {"versions": {"python": sys.version.split()[0], "wheel": WHEEL}, "v1": {}, "v1_partial": {}, "v2": {}}
         for s in systems:
-            preds = json.loads(gzip.open(EXAMPLE / "predictions" / f"{s}.json.gz").read())
+            preds = json.loads((EXAMPLE / "predictions" / f"{s}.json").read_text())
             out["v1"][s] = v1.evaluate(data, preds)
             partial = {k: v for k, v in preds.items() if k not in set(ids[:1000])}
             # The v1.1 script reports each missing prediction on stderr.

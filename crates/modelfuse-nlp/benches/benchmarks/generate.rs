@@ -8,7 +8,6 @@
 //! sacrebleu's `sentence_chrf` gives (tests/golden/generate.json).
 
 use std::hint::black_box;
-use std::path::Path;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
