@@ -307,7 +307,7 @@ pub struct PredictArgs {
     /// Prediction files of the same models, or folders of them.
     #[arg(required = true, value_name = "PREDS")]
     pub inputs: Vec<PathBuf>,
-    /// Where to write the fused predictions (.csv, .tsv or .parquet).
+    /// Where to write the fused predictions (.csv, .tsv, .parquet, .npz, or .npy with .ids.txt and .classes.txt sidecars).
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// Scores are logits: apply a softmax (a sigmoid for multilabel fusers).

@@ -441,3 +441,48 @@ fn auto_on_banking77_reports_numbers_recomputable_from_the_files() {
         if confident { "fuser" } else { "model" }
     );
 }
+
+/// `predict` writes NumPy too, and a fused `.npz` or `.npy` scores exactly as
+/// the CSV does (the formats read back as written).
+#[test]
+fn predict_writes_numpy_that_scores_like_the_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b77 = repo().join("examples/banking77");
+    let fuser = tmp.path().join("mean.json");
+    stdout_of(
+        modelfuse()
+            .arg("fit")
+            .arg(b77.join("val"))
+            .args(["--method", "mean", "-o"])
+            .arg(&fuser),
+    );
+    let mut scores = Vec::new();
+    for name in ["fused.csv", "fused.npz", "fused.npy"] {
+        let out = tmp.path().join(name);
+        modelfuse()
+            .args(["predict", "--fuser"])
+            .arg(&fuser)
+            .arg(b77.join("test"))
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .success();
+        scores.push(stdout_of(
+            modelfuse()
+                .arg("evaluate")
+                .arg(&out)
+                .arg("--labels")
+                .arg(b77.join("test.labels.csv"))
+                .arg("--json"),
+        ));
+    }
+    assert!(tmp.path().join("fused.ids.txt").is_file());
+    assert!(tmp.path().join("fused.classes.txt").is_file());
+    let names = |s: &str| {
+        s.replace("fused.npz", "fused")
+            .replace("fused.npy", "fused")
+            .replace("fused.csv", "fused")
+    };
+    assert_eq!(names(&scores[0]), names(&scores[1]));
+    assert_eq!(names(&scores[0]), names(&scores[2]));
+}

@@ -92,8 +92,12 @@
 //! CSV, TSV or Parquet, by extension: `id`, one column per class, and
 //! `label` (the most probable class, ties to the first; for multilabel the
 //! `|`-joined labels with probability ≥ 0.5, or `|` for none), or `id` and
-//! `value` for regression. Bytes are deterministic: the same predictions give
-//! the same file. Every write is atomic ([`write_atomic`]).
+//! `value` for regression. NumPy, by extension: `.npz` holds `scores`
+//! (`float32 [samples, classes]`) or `values`, with `ids` and `classes` string
+//! arrays; `.npy` holds the array alone, with `<stem>.ids.txt` and
+//! `<stem>.classes.txt` beside it. Both read back as they were written, by
+//! modelfuse and by `numpy.load`. Bytes are deterministic: the same predictions
+//! give the same file. Every write is atomic ([`write_atomic`]).
 #![deny(missing_docs)]
 
 mod atomic;
@@ -104,6 +108,7 @@ mod inputs;
 mod labels;
 mod levels;
 mod npy;
+mod npy_write;
 mod pages;
 mod parquet;
 mod segments;

@@ -22,7 +22,7 @@ use modelfuse::{Predictions, Task, argmax};
 
 use crate::columns::{ID, LABEL, VALUE};
 use crate::error::{Error, Result};
-use crate::{FileFormat, parquet, write_atomic};
+use crate::{FileFormat, npy_write, parquet, write_atomic};
 
 /// A multilabel output includes a label when its probability is at least
 /// this.
@@ -31,8 +31,9 @@ pub const MULTILABEL_THRESHOLD: f32 = 0.5;
 /// Writes the predictions of one model (a fusion, typically) to `path`,
 /// atomically (see [`write_atomic`]).
 ///
-/// The format follows the extension: `.csv`, `.tsv` or `.parquet`; the
-/// columns are described in the [crate documentation](crate#files-written).
+/// The format follows the extension: `.csv`, `.tsv`, `.parquet`, `.npz` or
+/// `.npy` (with `<stem>.ids.txt` and `<stem>.classes.txt` beside it); the
+/// layouts are described in the [crate documentation](crate#files-written).
 ///
 /// # Errors
 ///
@@ -95,10 +96,11 @@ fn write(path: &Path, fused: &Predictions) -> Result<()> {
             let bytes = parquet::encode(fused)?;
             write_atomic(path, |out| out.write_all(&bytes))
         }
-        other => Err(Error::format(format!(
-            "expected an output file ending in .csv, .tsv or .parquet, found '.{}'",
-            other.extension()
-        ))),
+        FileFormat::Npz => {
+            let bytes = npy_write::encode_npz(fused)?;
+            write_atomic(path, |out| out.write_all(&bytes))
+        }
+        FileFormat::Npy => npy_write::write_npy(path, fused),
     }
 }
 
@@ -213,6 +215,56 @@ mod tests {
         assert_eq!(back.content, Content::Values(vec![0.1, -3.0e-8, 12345.678]));
     }
 
+    /// What `read_predictions` gives back for a fused output written as `name`.
+    fn round_trip(name: &str, p: &Predictions) -> ModelOutput {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        write_predictions(&path, p).unwrap();
+        crate::read_predictions(&path).unwrap()
+    }
+
+    #[test]
+    fn numpy_outputs_read_back_as_written() {
+        let scores = build(
+            Content::Scores {
+                columns: vec!["neg".into(), "pos é".into()],
+                values: vec![0.25, 0.75, 1.0 / 3.0, 2.0 / 3.0, 1.0, 0.0],
+            },
+            &["a", "bb", "ccc"],
+            TaskHint::Auto,
+        );
+        let values = build(
+            Content::Values(vec![0.1, -3.0e-8, 12345.678]),
+            &["x", "y", "z"],
+            TaskHint::Auto,
+        );
+        for ext in ["npz", "npy"] {
+            let back = round_trip(&format!("fused.{ext}"), &scores);
+            assert_eq!(back.ids, ["a", "bb", "ccc"], "{ext}");
+            assert_eq!(
+                back.content,
+                Content::Scores {
+                    columns: vec!["neg".into(), "pos é".into()],
+                    values: scores.model(0).to_vec(),
+                },
+                "{ext}"
+            );
+            let back = round_trip(&format!("fused.{ext}"), &values);
+            assert_eq!(back.ids, ["x", "y", "z"], "{ext}");
+            assert_eq!(
+                back.content,
+                Content::Values(vec![0.1, -3.0e-8, 12345.678]),
+                "{ext}"
+            );
+        }
+        // Deterministic bytes.
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.npz"), dir.path().join("b.npz"));
+        write_predictions(&a, &scores).unwrap();
+        write_predictions(&b, &scores).unwrap();
+        assert_eq!(std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
+    }
+
     #[test]
     fn write_refuses_several_models_and_unknown_formats() {
         let one = |name: &str| ModelOutput {
@@ -226,8 +278,8 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Shape);
         insta::assert_snapshot!(e, @"out.csv: expected exactly one model to write, found 2 (a, b)");
         let single = two.single_model(0);
-        let e = write_predictions(Path::new("out.npy"), &single).unwrap_err();
-        insta::assert_snapshot!(e, @"out.npy: expected an output file ending in .csv, .tsv or .parquet, found '.npy'");
+        let e = write_predictions(Path::new("out.json"), &single).unwrap_err();
+        insta::assert_snapshot!(e, @"out.json: expected a file ending in .csv, .tsv, .parquet, .npy or .npz, found '.json'");
     }
 
     #[test]

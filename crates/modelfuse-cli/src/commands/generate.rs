@@ -209,10 +209,41 @@ fn system_name(path: &Path) -> (String, bool) {
     (name, nbest)
 }
 
+/// The names with the dot-separated parts every name shares at its start or end
+/// removed, as WMT names its files (`generaltest2022.en-de.hyp.<system>.de` →
+/// `<system>`). Only whole parts go, so `Online-A` and `Online-B` stay as they are,
+/// and each name keeps at least one part; a single name is left whole.
+fn shorten_names(names: &[String]) -> Vec<String> {
+    if names.len() < 2 {
+        return names.to_vec();
+    }
+    let parts: Vec<Vec<&str>> = names.iter().map(|n| n.split('.').collect()).collect();
+    let shortest = parts.iter().map(Vec::len).min().unwrap_or(0);
+    let lead = (0..shortest)
+        .take_while(|&i| parts.iter().all(|p| p[i] == parts[0][i]))
+        .count();
+    let trail = (0..shortest)
+        .take_while(|&i| {
+            let first = parts[0][parts[0].len() - 1 - i];
+            parts.iter().all(|p| p[p.len() - 1 - i] == first)
+        })
+        .count();
+    // Keep one part at least: what is shared at both ends cannot all go.
+    let lead = lead.min(shortest.saturating_sub(1));
+    let trail = trail.min(shortest.saturating_sub(1 + lead));
+    parts
+        .iter()
+        .map(|p| p[lead..p.len() - trail].join("."))
+        .collect()
+}
+
 fn load_systems(inputs: &[PathBuf]) -> Result<Vec<Loaded>> {
     let mut loaded: Vec<Loaded> = Vec::new();
-    for path in expand(inputs)? {
-        let (name, nbest) = system_name(&path);
+    let paths = expand(inputs)?;
+    let named: Vec<(String, bool)> = paths.iter().map(|p| system_name(p)).collect();
+    let stems: Vec<String> = named.iter().map(|(n, _)| n.clone()).collect();
+    let short = shorten_names(&stems);
+    for ((path, (_, nbest)), name) in paths.into_iter().zip(named).zip(short) {
         if let Some(other) = loaded.iter().find(|l| l.output.name == name) {
             bail!(
                 "{} and {} both name a system {name:?}; rename one",
@@ -385,7 +416,11 @@ fn fuse(args: FuseArgs) -> Result<()> {
         None => vec![1.0 / s as f64; s],
     };
     let fused: Vec<String> = match args.method {
-        FuseMethod::Vote => generate::vote(&candidates, &weights),
+        FuseMethod::Vote => {
+            // Ties (nearly every segment of a translation) go to MBR with the chosen utility.
+            let (mbr, m) = matrices(&args.utility, fitted.as_ref().map(|f| &f.mbr), &candidates)?;
+            generate::vote(&candidates, &weights, &mbr, &m)
+        }
         FuseMethod::Mbr => {
             let (mbr, m) = matrices(&args.utility, fitted.as_ref().map(|f| &f.mbr), &candidates)?;
             mbr.fuse(&m, &candidates, &weights)
@@ -540,4 +575,36 @@ fn report(args: ReportArgs) -> Result<()> {
         "\n[mbr-chrf-learned] fuses each half with the weights fitted on the other half (2-fold cross-fitting)."
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shorten_names;
+
+    fn short(names: &[&str]) -> Vec<String> {
+        shorten_names(&names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn wmt_file_names_become_system_names() {
+        assert_eq!(
+            short(&[
+                "generaltest2022.en-de.hyp.JDExploreAcademy",
+                "generaltest2022.en-de.hyp.Online-A",
+                "generaltest2022.en-de.hyp.Online-B",
+            ]),
+            ["JDExploreAcademy", "Online-A", "Online-B"]
+        );
+        // Shared trailing parts go too.
+        assert_eq!(short(&["a.out", "b.out"]), ["a", "b"]);
+    }
+
+    #[test]
+    fn only_whole_parts_go_and_every_name_keeps_one() {
+        assert_eq!(short(&["Online-A", "Online-B"]), ["Online-A", "Online-B"]);
+        assert_eq!(short(&["x.sys", "x.sys.v2"]), ["sys", "sys.v2"]);
+        assert_eq!(short(&["same.a", "same.a.b"]), ["a", "a.b"]);
+        assert_eq!(short(&["only.one"]), ["only.one"]);
+        assert_eq!(short(&["a", "b"]), ["a", "b"]);
+    }
 }

@@ -92,13 +92,7 @@ impl Mbr {
         let mut best = 0;
         let mut best_score = f64::NEG_INFINITY;
         for i in 0..k {
-            let row = &u[i * k..(i + 1) * k];
-            let mut score = 0.0;
-            for j in 0..k {
-                if j != i || self.include_self {
-                    score += w[j] * row[j];
-                }
-            }
+            let score = self.expected_utility(i, k, u, w);
             // Strictly better, or tied with a larger weight; equal weights
             // keep the earlier candidate.
             if score > best_score || (score == best_score && w[i] > w[best]) {
@@ -107,6 +101,19 @@ impl Mbr {
             }
         }
         best
+    }
+
+    /// Candidate `i`'s expected utility `Σ_j w_j · u[i][j]` among `k` candidates
+    /// (the `j = i` term only with `include_self`).
+    pub fn expected_utility(&self, i: usize, k: usize, u: &[f64], w: &[f64]) -> f64 {
+        let row = &u[i * k..(i + 1) * k];
+        let mut score = 0.0;
+        for j in 0..k {
+            if j != i || self.include_self {
+                score += w[j] * row[j];
+            }
+        }
+        score
     }
 
     /// The chosen texts, one per segment.

@@ -177,7 +177,7 @@ pub fn report(
         &bleu_mbr.fuse(&bleu_m, candidates, &uniform),
         0..n,
     ));
-    let voted = vote(candidates, &uniform);
+    let voted = vote(candidates, &uniform, &mbr, &chrf_m);
     let voted: Vec<&str> = voted.iter().map(String::as_str).collect();
     rows.push(scorer.row("vote", RowKind::Fusion, &voted, 0..n));
 
