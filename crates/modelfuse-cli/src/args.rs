@@ -17,6 +17,10 @@ use modelfuse::{BuildOptions, Calibrate, FitOptions, Method, NamedWeights, SpecO
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Write outputs even over a file that is also an input (otherwise
+    /// refused).
+    #[arg(long, global = true)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,6 +89,7 @@ impl ReadArgs {
             renormalize: self.renormalize,
             classes: None,
             extra_classes: Vec::new(),
+            closed_classes: false,
         }
     }
 }

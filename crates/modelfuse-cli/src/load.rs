@@ -6,7 +6,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
 use modelfuse::segments::SegmentedPredictions;
-use modelfuse::{BuildOptions, Predictions, Targets};
+use modelfuse::{BuildOptions, Content, ModelOutput, Predictions, Targets, TaskHint};
+
+/// The prediction files under `inputs`; says on stderr which folder entries
+/// were skipped and why, so a model never vanishes without a word.
+pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let (files, skipped) = modelfuse_io::expand_inputs_noting(inputs)?;
+    for s in skipped {
+        eprintln!("skipped {}: {}", s.path.display(), s.reason);
+    }
+    Ok(files)
+}
 
 /// Predictions with the file each model came from.
 pub struct Loaded {
@@ -16,8 +26,11 @@ pub struct Loaded {
 
 /// Reads every prediction file under `inputs` and aligns them.
 pub fn predictions(inputs: &[PathBuf], opts: &BuildOptions) -> Result<Loaded> {
-    let files = modelfuse_io::expand_inputs(inputs)?;
+    let files = expand(inputs)?;
     let outputs = modelfuse_io::read_predictions_all(&files)?;
+    for (out, file) in outputs.iter().zip(&files) {
+        hint(out, file, opts);
+    }
     let paths = outputs
         .iter()
         .zip(files)
@@ -25,6 +38,67 @@ pub fn predictions(inputs: &[PathBuf], opts: &BuildOptions) -> Result<Loaded> {
         .collect();
     let preds = Predictions::from_outputs(outputs, opts).map_err(|e| explain(e, &paths))?;
     Ok(Loaded { preds, paths })
+}
+
+/// Warns (on stderr) about files that parse but are probably not what their
+/// author meant: probabilities given to `--logits` (a softmax of
+/// probabilities flattens them), and a `label` column placed among class
+/// columns (it is ignored there; modelfuse writes it last, after the
+/// classes, and only the scores are read).
+fn hint(out: &ModelOutput, file: &Path, opts: &BuildOptions) {
+    let Content::Scores { columns, values } = &out.content else {
+        return;
+    };
+    if opts.logits && opts.task != TaskHint::Multilabel && !columns.is_empty() {
+        let all_probabilities = values.chunks(columns.len()).all(|row| {
+            let sum: f64 = row.iter().map(|&x| x as f64).sum();
+            row.iter().all(|x| (0.0..=1.0).contains(x)) && (sum - 1.0).abs() <= 1e-3
+        });
+        if all_probabilities {
+            eprintln!(
+                "warning: {}: every row is already a probability distribution (in [0, 1], summing to 1), but --logits applies a softmax to it, which flattens it; leave out --logits for probabilities",
+                file.display()
+            );
+        }
+    }
+    if let Some(header) = text_header(file) {
+        let names: Vec<&str> = header.iter().map(String::as_str).collect();
+        if let Some(at) = names.iter().position(|n| *n == "label")
+            && at + 1 != names.len()
+        {
+            eprintln!(
+                "warning: {}: the 'label' column is ignored beside the class columns [{}]: the scores are read, not the labels (a hard-label file has only 'id' and 'label')",
+                file.display(),
+                columns.join(", ")
+            );
+        }
+    }
+}
+
+/// The header of a CSV or TSV file, for hints (`None` for other formats or
+/// when it cannot be read; the reader has already judged the file).
+fn text_header(file: &Path) -> Option<Vec<String>> {
+    use std::io::{BufRead, Read};
+    let name = file.file_name()?.to_str()?.to_ascii_lowercase();
+    let sep = if name.ends_with(".csv") {
+        ','
+    } else if name.ends_with(".tsv") {
+        '\t'
+    } else {
+        return None;
+    };
+    let mut line = String::new();
+    std::io::BufReader::new(std::fs::File::open(file).ok()?)
+        .take(1 << 16)
+        .read_line(&mut line)
+        .ok()?;
+    Some(
+        line.trim_start_matches('\u{feff}')
+            .trim_end()
+            .split(sep)
+            .map(|c| c.trim().trim_matches('"').to_string())
+            .collect(),
+    )
 }
 
 /// Segment-level predictions with the file each model came from.
@@ -36,7 +110,7 @@ pub struct LoadedSegments {
 /// Reads every segment-level prediction file under `inputs` and groups the
 /// rows by document.
 pub fn segments(inputs: &[PathBuf], opts: &BuildOptions) -> Result<LoadedSegments> {
-    let files = modelfuse_io::expand_inputs(inputs)?;
+    let files = expand(inputs)?;
     let mut outputs = Vec::with_capacity(files.len());
     let mut paths = BTreeMap::new();
     for file in files {
@@ -90,6 +164,7 @@ pub fn with_labels(
 ) -> Result<(Loaded, Targets)> {
     let table = labels(labels_path)?;
     opts.extra_classes = label_values(&table);
+    opts.closed_classes = true;
     let loaded = predictions(inputs, &opts)?;
     let targets = targets(&loaded.preds, &table, labels_path)?;
     Ok((loaded, targets))
@@ -116,5 +191,18 @@ pub fn explain(err: modelfuse::Error, paths: &BTreeMap<String, PathBuf>) -> anyh
 pub fn fuser(path: &Path) -> Result<modelfuse::FittedFuser> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the fitted fuser {}", path.display()))?;
-    modelfuse::FittedFuser::from_json(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
+    expect_kind(&text, path, modelfuse_io::FittedKind::Fuser)?;
+    let mut fitted =
+        modelfuse::FittedFuser::from_json(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    // Files saved before class names were canonicalised may spell `1` as
+    // `1.0`; the predictions they are applied to no longer do.
+    for c in &mut fitted.classes {
+        *c = modelfuse::canonical_class(c).into_owned();
+    }
+    Ok(fitted)
+}
+
+/// Refuses a saved file of another kind than the command reads, in words.
+pub fn expect_kind(text: &str, path: &Path, kind: modelfuse_io::FittedKind) -> Result<()> {
+    modelfuse_io::FittedKind::expect(text, kind).map_err(|m| anyhow!("{}: {m}", path.display()))
 }

@@ -58,6 +58,19 @@ fn parquet_with_text_scores() -> Vec<u8> {
     out
 }
 
+/// A NER probability file `sys.jsonl` scored against a two-word gold.
+fn ner_probs(input: &'static str, jsonl: &str) -> Case {
+    Case {
+        input,
+        files: vec![
+            text("gold.conll", "Paris B-location\nis O\n"),
+            text("sys.jsonl", jsonl),
+        ],
+        args: &["ner", "evaluate", "sys.jsonl", "--gold", "gold.conll"],
+        code: 2,
+    }
+}
+
 fn cases() -> Vec<Case> {
     let eval: &[&str] = &["evaluate", "m.csv", "--labels", "labels.csv"];
     let long_cell = format!("id,a,b\n1,{},0.1\n2,0.2,0.8\n", "9".repeat(1 << 20));
@@ -505,6 +518,176 @@ fn cases() -> Vec<Case> {
             ],
             code: 2,
         },
+        // Issue 17, the second round.
+        Case {
+            input: "hard labels spelling `1` as `1.0` (accepted: one class, `1`)",
+            files: vec![
+                text("a.csv", "id,label\n1,1\n2,0\n"),
+                text("b.csv", "id,label\n1,1.0\n2,0.0\n"),
+                text("labels.csv", "id,label\n1,1\n2,0\n"),
+            ],
+            args: &[
+                "evaluate",
+                "a.csv",
+                "b.csv",
+                "--labels",
+                "labels.csv",
+                "--json",
+            ],
+            code: 0,
+        },
+        Case {
+            input: "hard labels naming classes the labels file does not (`1/0` against `Yes/No`)",
+            files: vec![
+                text("a.csv", "id,label\n1,1\n2,0\n"),
+                text("labels.csv", "id,label\n1,Yes\n2,No\n"),
+            ],
+            args: &["evaluate", "a.csv", "--labels", "labels.csv"],
+            code: 2,
+        },
+        Case {
+            input: "a hard-label model sharing no class with the others (no labels file)",
+            files: vec![
+                text("a.csv", "id,label\n1,1\n2,0\n"),
+                text("b.csv", "id,label\n1,x\n2,y\n"),
+            ],
+            args: &["fit", "a.csv", "b.csv", "--method", "vote", "-o", "c.json"],
+            code: 2,
+        },
+        Case {
+            input: "an output path that is an input",
+            files: vec![text("m.csv", GOOD)],
+            args: &["fit", "m.csv", "--method", "mean", "-o", "m.csv"],
+            code: 2,
+        },
+        Case {
+            input: "two outputs given the same path",
+            files: vec![
+                text("m.csv", GOOD),
+                text("l.csv", LABELS),
+                text("cascade.json", "{}"),
+            ],
+            args: &[
+                "cascade",
+                "predict",
+                "m.csv",
+                "--fuser",
+                "cascade.json",
+                "--labels",
+                "l.csv",
+                "-o",
+                "f.csv",
+                "--frontier",
+                "f.csv",
+            ],
+            code: 2,
+        },
+        Case {
+            input: "`generate fit --lines first-half` on one segment (nothing to fit on)",
+            files: vec![
+                text("a.txt", "one\n"),
+                text("b.txt", "two\n"),
+                text("ref.txt", "one\n"),
+            ],
+            args: &[
+                "generate",
+                "fit",
+                "a.txt",
+                "b.txt",
+                "--ref",
+                "ref.txt",
+                "--lines",
+                "first-half",
+                "-o",
+                "c.json",
+            ],
+            code: 2,
+        },
+        Case {
+            input: "a hard-label model named `labels.csv` in a folder (accepted: skipped, and said)",
+            files: vec![
+                text("val/m.csv", GOOD),
+                text("val/labels.csv", "id,label\n1,a\n2,b\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: &["evaluate", "val", "--labels", "labels.csv", "--json"],
+            code: 0,
+        },
+        Case {
+            input: "`--logits` on rows that are already probabilities (accepted, with a warning)",
+            files: vec![text("m.csv", GOOD), text("labels.csv", LABELS)],
+            args: &[
+                "evaluate",
+                "m.csv",
+                "--labels",
+                "labels.csv",
+                "--logits",
+                "--json",
+            ],
+            code: 0,
+        },
+        Case {
+            input: "a `label` column among the class columns (accepted: ignored, with a warning)",
+            files: vec![
+                text("m.csv", "id,label,a,b\n1,b,0.9,0.1\n2,a,0.2,0.8\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: &["evaluate", "m.csv", "--labels", "labels.csv", "--json"],
+            code: 0,
+        },
+        ner_probs(
+            "NER probability row summing to 1.2",
+            r#"{"offsets": [[0, 5], [6, 8]], "tags": ["O", "B-location"], "probs": [[0.1, 1.1], [1, 0]]}"#,
+        ),
+        ner_probs(
+            "NER probability offsets past the sentence end",
+            r#"{"offsets": [[0, 5], [6, 20]], "tags": ["O", "B-location"], "probs": [[0.1, 0.9], [1, 0]]}"#,
+        ),
+        ner_probs(
+            "NER probability file naming a tag twice",
+            r#"{"offsets": [[0, 5], [6, 8]], "tags": ["O", "O"], "probs": [[0.1, 0.9], [1, 0]]}"#,
+        ),
+        ner_probs(
+            "NER probability file with an invalid tag on line 1",
+            "{\"offsets\": [[0, 5], [6, 8]], \"tags\": [\"O\", \"LOC\"], \"probs\": [[0.1, 0.9], [1, 0]]}\n{\"offsets\": [[0, 5], [6, 8]], \"tags\": [\"O\", \"LOC\"], \"probs\": [[1, 0], [1, 0]]}\n",
+        ),
+        Case {
+            input: "a cascade file given to `predict`",
+            files: vec![
+                text("m.csv", GOOD),
+                text(
+                    "f.json",
+                    r#"{"modelfuse": 1, "kind": "cascade", "classes": ["a", "b"], "chain": ["m"], "threshold": 0.5}"#,
+                ),
+            ],
+            args: &["predict", "--fuser", "f.json", "m.csv", "-o", "out.csv"],
+            code: 2,
+        },
+        Case {
+            input: "a fitted fuser given to `cascade predict`",
+            files: vec![text("m.csv", GOOD), text("f.json", &fuser(1))],
+            args: &[
+                "cascade", "predict", "--fuser", "f.json", "m.csv", "-o", "out.csv",
+            ],
+            code: 2,
+        },
+        Case {
+            input: "an `auto` report given to `ner fuse`",
+            files: vec![
+                text("s.conll", "Paris B-location\n"),
+                text("report.json", r#"{"report": {}, "outputs": {}}"#),
+            ],
+            args: &[
+                "ner",
+                "fuse",
+                "s.conll",
+                "--fuser",
+                "report.json",
+                "-o",
+                "out.csv",
+            ],
+            code: 2,
+        },
     ]
 }
 
@@ -522,7 +705,9 @@ fn render() -> String {
     for case in cases() {
         let dir = tempfile::tempdir().unwrap();
         for (name, bytes) in &case.files {
-            std::fs::write(dir.path().join(name), bytes).unwrap();
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
         }
         let output = Command::cargo_bin("modelfuse")
             .unwrap()
@@ -540,7 +725,14 @@ fn render() -> String {
             String::from_utf8_lossy(&output.stderr)
         );
         let said = if code == 0 {
-            "(accepted)".to_string()
+            // Accepted, but perhaps with a word on stderr (a warning, a
+            // skipped file): shown beside it.
+            match String::from_utf8_lossy(&output.stderr).lines().next() {
+                Some(first) if !first.trim().is_empty() => {
+                    format!("(accepted) {}", first.trim().replace('|', "\\|"))
+                }
+                _ => "(accepted)".to_string(),
+            }
         } else {
             let stderr = String::from_utf8_lossy(&output.stderr);
             let first = stderr.lines().next().unwrap_or("").trim().to_string();
@@ -562,8 +754,14 @@ fn render() -> String {
                 );
             }
         }
+        // A message quoting a command in backticks needs a longer fence.
+        let said = if said.contains('`') {
+            format!("`` {said} ``")
+        } else {
+            format!("`{said}`")
+        };
         out.push_str(&format!(
-            "| {} | `modelfuse {}` | {code} | `{said}` |\n",
+            "| {} | `modelfuse {}` | {code} | {said} |\n",
             case.input,
             case.args.join(" ")
         ));

@@ -34,11 +34,34 @@ use crate::error::{Error, Result};
 ///
 /// [`read_predictions`]: crate::read_predictions
 pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    expand_inputs_noting(inputs).map(|(files, _)| files)
+}
+
+/// An entry of an input folder that [`expand_inputs_noting`] did not read,
+/// with the reason, so that a model never vanishes without a word.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// The entry's path.
+    pub path: PathBuf,
+    /// Why it was not read, e.g. "a symbolic link to nothing".
+    pub reason: String,
+}
+
+/// [`expand_inputs`], also returning the folder entries with a prediction
+/// extension that were skipped and why: labels files, symbolic links to
+/// nothing or in a loop, FIFOs, sockets, devices and folders. (Hidden files
+/// and other extensions are skipped silently, as documented there.)
+///
+/// # Errors
+///
+/// Those of [`expand_inputs`].
+pub fn expand_inputs_noting(inputs: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<Skipped>)> {
     let mut files = Vec::new();
+    let mut skipped = Vec::new();
     for input in inputs {
         let meta = fs::metadata(input).map_err(|e| Error::io("cannot open", e).or_path(input))?;
         if meta.is_dir() {
-            let found = list_folder(input).map_err(|e| e.or_path(input))?;
+            let found = list_folder(input, &mut skipped).map_err(|e| e.or_path(input))?;
             if found.is_empty() {
                 return Err(Error::shape(
                     "expected prediction files (.csv, .tsv, .parquet, .npy, .npz) in this \
@@ -62,7 +85,7 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
             )));
         }
     }
-    Ok(files)
+    Ok((files, skipped))
 }
 
 /// The model name a prediction file gives: its file stem.
@@ -76,40 +99,92 @@ pub(crate) fn model_name(path: &Path) -> Result<String> {
     }
 }
 
-fn list_folder(dir: &Path) -> Result<Vec<PathBuf>> {
+fn list_folder(dir: &Path, skipped: &mut Vec<Skipped>) -> Result<Vec<PathBuf>> {
     let cannot = |e| Error::io("cannot list the folder", e);
     let mut found = Vec::new();
+    let mut noted = Vec::new();
     for entry in fs::read_dir(dir).map_err(cannot)? {
         let entry = entry.map_err(cannot)?;
         let path = entry.path();
         let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if !is_prediction_file_name(name) {
+        let Some(name) = name.to_str() else {
+            noted.push(Skipped {
+                path,
+                reason: "a file name that is not UTF-8 (a model is named after it)".into(),
+            });
+            continue;
+        };
+        if name.starts_with('.') || !has_prediction_extension(name) {
+            continue;
+        }
+        if is_labels_file_name(name) {
+            noted.push(Skipped {
+                path,
+                reason: "named as a labels file (labels.* or *.labels.*), so not read as a model; rename it to fuse it".into(),
+            });
             continue;
         }
         // Follows symlinks: a link to a prediction file is one.
-        let is_file = fs::metadata(&path).map(|m| m.is_file()).unwrap_or(false);
-        if is_file {
-            found.push(path);
+        match fs::metadata(&path) {
+            Ok(m) if m.is_file() => found.push(path),
+            Ok(m) => noted.push(Skipped {
+                path,
+                reason: not_a_file(&m).into(),
+            }),
+            Err(e) => {
+                let link = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+                let reason = match (link, e.kind()) {
+                    (true, std::io::ErrorKind::NotFound) => {
+                        "a symbolic link to nothing (its target does not exist)".to_string()
+                    }
+                    (true, _) => {
+                        format!("a symbolic link that cannot be followed (a loop?): {e}")
+                    }
+                    _ => format!("cannot be read: {e}"),
+                };
+                noted.push(Skipped { path, reason });
+            }
         }
     }
     found.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    noted.sort_by(|a, b| a.path.cmp(&b.path));
+    skipped.extend(noted);
     Ok(found)
 }
 
-/// Whether a file found in a folder is a prediction file, by its name alone.
-fn is_prediction_file_name(name: &str) -> bool {
-    if name.starts_with('.') {
-        return false;
+/// What an entry that is not a regular file is, in words.
+fn not_a_file(meta: &fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        return "a folder, not a file (folders are not searched recursively)";
     }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe), not a regular file";
+        }
+        if t.is_socket() {
+            return "a socket, not a regular file";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device, not a regular file";
+        }
+    }
+    "not a regular file"
+}
+
+/// Whether a name has one of the prediction extensions.
+fn has_prediction_extension(name: &str) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| FileFormat::from_extension(&ext.to_ascii_lowercase()).is_some())
+}
+
+/// Labels files beside predictions: `labels.*` and `*.labels.*`.
+fn is_labels_file_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    let Some((stem, ext)) = lower.rsplit_once('.') else {
-        return false;
-    };
-    if FileFormat::from_extension(ext).is_none() {
-        return false;
-    }
-    stem != "labels" && !stem.ends_with(".labels")
+    let stem = lower.rsplit_once('.').map_or(lower.as_str(), |(s, _)| s);
+    stem == "labels" || stem.ends_with(".labels")
 }
 
 #[cfg(test)]
@@ -149,8 +224,72 @@ mod tests {
             ],
         );
         fs::create_dir(dir.path().join("sub.csv")).unwrap();
-        let files = expand_inputs(&[dir.path().to_path_buf()]).unwrap();
+        let (files, skipped) = expand_inputs_noting(&[dir.path().to_path_buf()]).unwrap();
         assert_eq!(names(&files), ["bert.csv", "roberta.parquet", "x.NPY"]);
+        let skipped: Vec<String> = skipped
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}: {}",
+                    s.path.file_name().unwrap().to_string_lossy(),
+                    s.reason
+                )
+            })
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                "labels.parquet: named as a labels file (labels.* or *.labels.*), so not read as a model; rename it to fuse it",
+                "sub.csv: a folder, not a file (folders are not searched recursively)",
+                "val.labels.csv: named as a labels file (labels.* or *.labels.*), so not read as a model; rename it to fuse it",
+            ]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn inputs_say_which_links_and_special_files_they_skip() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        touch(d, &["a.csv"]);
+        std::os::unix::fs::symlink("missing.csv", d.join("dangling.csv")).unwrap();
+        std::os::unix::fs::symlink("loop.csv", d.join("loop.csv")).unwrap();
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(d.join("pipe.csv"))
+            .status()
+            .is_ok_and(|s| s.success());
+        let (files, skipped) = expand_inputs_noting(&[d.to_path_buf()]).unwrap();
+        assert_eq!(names(&files), ["a.csv"]);
+        let reasons: Vec<(String, &str)> = skipped
+            .iter()
+            .map(|s| {
+                (
+                    s.path.file_name().unwrap().to_string_lossy().into_owned(),
+                    s.reason.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            reasons[0],
+            (
+                "dangling.csv".into(),
+                "a symbolic link to nothing (its target does not exist)"
+            )
+        );
+        assert_eq!(reasons[1].0, "loop.csv");
+        assert!(
+            reasons[1]
+                .1
+                .starts_with("a symbolic link that cannot be followed (a loop?): "),
+            "{}",
+            reasons[1].1
+        );
+        if fifo {
+            assert_eq!(
+                reasons[2],
+                ("pipe.csv".into(), "a FIFO (named pipe), not a regular file")
+            );
+        }
     }
 
     #[test]

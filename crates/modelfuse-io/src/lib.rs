@@ -104,6 +104,7 @@ mod atomic;
 mod columns;
 mod csv;
 mod error;
+mod fitted_kind;
 mod inputs;
 mod labels;
 mod levels;
@@ -123,7 +124,8 @@ use rayon::prelude::*;
 
 pub use atomic::write_atomic;
 pub use error::{Error, ErrorKind, Result};
-pub use inputs::expand_inputs;
+pub use fitted_kind::FittedKind;
+pub use inputs::{Skipped, expand_inputs, expand_inputs_noting};
 pub use labels::read_labels;
 pub use parquet::ROW_GROUP_ROWS;
 pub use text::{MAX_TEXT_BYTES, read_text};

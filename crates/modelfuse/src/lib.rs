@@ -68,7 +68,7 @@ pub use fitted::{Calibrate, Calibration, FORMAT_VERSION, FitOptions, FittedFuser
 pub use fuser::{Fitted, Fuser};
 pub use predictions::{
     BuildOptions, Content, ModelOutput, Predictions, SUM_TOLERANCE, Targets, Task, TaskHint,
-    argmax, id_order,
+    argmax, canonical_class, id_order,
 };
 pub use spec::{FuserSpec, Method, NamedWeights, SpecOptions};
 pub use weights::Weights;

@@ -154,6 +154,64 @@ pub struct BuildOptions {
     /// Labels known to be classes although no model predicted them (the labels
     /// file's, typically). Used only when the classes are discovered.
     pub extra_classes: Vec<String>,
+    /// When every model gave hard labels and the classes are discovered: the
+    /// classes are exactly [`BuildOptions::extra_classes`] (the labels
+    /// file's), and a model predicting a class outside them is an error
+    /// rather than a new class (a model writing `Yes` where the labels say
+    /// `1` would otherwise score 0 without a word).
+    pub closed_classes: bool,
+}
+
+/// The one spelling of a class name that is a decimal number with trailing
+/// zeros in its fraction: `1.0` and `1.00` are `1`, `0.50` is `0.5`. Every
+/// class name (score columns, hard labels, labels files) goes through it, so
+/// `1` and `1.0` are one class, not two. Other spellings are kept as written
+/// (`01`, `+1`, `1e0` and `1` stay distinct names, and then fail to match
+/// rather than silently merging).
+pub fn canonical_class(name: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    let digits = name.strip_prefix('-').unwrap_or(name);
+    let Some((int, frac)) = digits.split_once('.') else {
+        return Cow::Borrowed(name);
+    };
+    let is_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !is_digits(int) || !is_digits(frac) || !frac.ends_with('0') {
+        return Cow::Borrowed(name);
+    }
+    let kept = frac.trim_end_matches('0');
+    let cut = name.len() - (frac.len() - kept.len()) - usize::from(kept.is_empty());
+    Cow::Owned(name[..cut].to_string())
+}
+
+/// Rewrites a model's class names (score columns, hard labels) to their
+/// [`canonical_class`] spelling.
+pub(crate) fn canonicalise_classes(out: &mut ModelOutput, multilabel: bool) {
+    match &mut out.content {
+        Content::Scores { columns, .. } => {
+            for c in columns.iter_mut() {
+                if let std::borrow::Cow::Owned(s) = canonical_class(c) {
+                    *c = s;
+                }
+            }
+        }
+        Content::Labels(labels) => {
+            for l in labels.iter_mut() {
+                if !l.contains('.') {
+                    continue;
+                }
+                if multilabel {
+                    let parts: Vec<String> = l
+                        .split('|')
+                        .map(|p| canonical_class(p.trim()).into_owned())
+                        .collect();
+                    *l = parts.join("|");
+                } else if let std::borrow::Cow::Owned(s) = canonical_class(l) {
+                    *l = s;
+                }
+            }
+        }
+        Content::Values(_) => {}
+    }
 }
 
 /// The aligned outputs of several models on the same samples: a dense
@@ -188,6 +246,9 @@ impl Predictions {
             return Err(Error::shape("expected at least one model, found none"));
         }
         outputs.sort_by(|a, b| a.name.cmp(&b.name));
+        for out in &mut outputs {
+            canonicalise_classes(out, opts.task == TaskHint::Multilabel);
+        }
         for pair in outputs.windows(2) {
             if pair[0].name == pair[1].name {
                 return Err(Error::mismatch(format!(
@@ -807,9 +868,14 @@ fn discover_classes(outputs: &[ModelOutput], opts: &BuildOptions) -> Result<Vec<
                 }
             }
         }
-        for c in &opts.extra_classes {
-            set.extend(split_labels(c, multilabel));
-        }
+        let extra: Vec<String> = opts
+            .extra_classes
+            .iter()
+            .flat_map(|c| split_labels(c, multilabel))
+            .map(|c| canonical_class(c).into_owned())
+            .collect();
+        check_hard_classes(outputs, &extra, opts.closed_classes, multilabel)?;
+        set.extend(extra.iter().map(String::as_str));
         let mut v: Vec<String> = set.into_iter().map(String::from).collect();
         v.sort_by(|a, b| id_order(a, b));
         v
@@ -838,6 +904,75 @@ fn discover_classes(outputs: &[ModelOutput], opts: &BuildOptions) -> Result<Vec<
         }
     }
     Ok(classes)
+}
+
+/// When every model gave hard labels, nothing says what the classes are
+/// but the labels themselves, so a spelling no one else uses would become a
+/// class of its own and score as always wrong. With `closed` (the labels
+/// file's classes are `extra`), every predicted class must be one of them;
+/// without labels, each model must share at least one class with the others.
+fn check_hard_classes(
+    outputs: &[ModelOutput],
+    extra: &[String],
+    closed: bool,
+    multilabel: bool,
+) -> Result<()> {
+    let sets: Vec<BTreeSet<&str>> = outputs
+        .iter()
+        .map(|out| match &out.content {
+            Content::Labels(labels) => labels
+                .iter()
+                .flat_map(|l| split_labels(l, multilabel))
+                .collect(),
+            _ => BTreeSet::new(),
+        })
+        .collect();
+    fn sorted<'a>(set: &BTreeSet<&'a str>) -> Vec<&'a str> {
+        let mut v: Vec<&str> = set.iter().copied().collect();
+        v.sort_by(|a, b| id_order(a, b));
+        v
+    }
+    if closed {
+        let known: BTreeSet<&str> = extra.iter().map(String::as_str).collect();
+        let mut known_sorted: Vec<&str> = known.iter().copied().collect();
+        known_sorted.sort_by(|a, b| id_order(a, b));
+        for (out, set) in outputs.iter().zip(&sets) {
+            let unknown: BTreeSet<&str> = set.difference(&known).copied().collect();
+            if !unknown.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::UnknownLabel,
+                    format!(
+                        "expected predicted classes among the labels' classes [{}], found {} that no label names: {} (with hard labels, the labels file gives the classes)",
+                        known_sorted.join(", "),
+                        unknown.len(),
+                        preview(&sorted(&unknown))
+                    ),
+                )
+                .with_model(out.name.clone()));
+            }
+        }
+        return Ok(());
+    }
+    if outputs.len() < 2 {
+        return Ok(());
+    }
+    for (m, (out, set)) in outputs.iter().zip(&sets).enumerate() {
+        let others: BTreeSet<&str> = sets
+            .iter()
+            .enumerate()
+            .filter(|(o, _)| *o != m)
+            .flat_map(|(_, s)| s.iter().copied())
+            .collect();
+        if !set.is_empty() && set.is_disjoint(&others) {
+            return Err(Error::mismatch(format!(
+                "expected labels sharing classes with the other models' [{}], found only [{}]",
+                sorted(&others).join(", "),
+                sorted(set).join(", ")
+            ))
+            .with_model(out.name.clone()));
+        }
+    }
+    Ok(())
 }
 
 /// For each canonical id, the row of `out` that holds it (the ids are
@@ -1140,7 +1275,10 @@ impl Targets {
                 let mut matrix = vec![false; preds.n_samples() * n_labels];
                 for (i, id) in preds.ids().iter().enumerate() {
                     for part in split_labels(by_id[id.as_str()], true) {
-                        let j = *class_of.get(part).ok_or_else(|| unknown(id, part))?;
+                        let j = *class_of
+                            .get(part)
+                            .or_else(|| class_of.get(canonical_class(part).as_ref()))
+                            .ok_or_else(|| unknown(id, part))?;
                         matrix[i * n_labels + j] = true;
                     }
                 }
@@ -1153,6 +1291,7 @@ impl Targets {
                     let j = *class_of
                         .get(label)
                         .or_else(|| class_of.get(label.trim()))
+                        .or_else(|| class_of.get(canonical_class(label.trim()).as_ref()))
                         .ok_or_else(|| unknown(id, label))?;
                     v.push(j);
                 }
@@ -1310,6 +1449,61 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "id '1': expected a label among the classes ['x', 'y'], found 'z'"
+        );
+    }
+
+    fn labels(name: &str, ids: &[&str], labels: &[&str]) -> ModelOutput {
+        ModelOutput {
+            name: name.into(),
+            ids: ids.iter().map(|s| s.to_string()).collect(),
+            content: Content::Labels(labels.iter().map(|s| s.to_string()).collect()),
+        }
+    }
+
+    #[test]
+    fn numerically_equal_class_spellings_are_one_class() {
+        for (given, want) in [
+            ("1.0", "1"),
+            ("1.00", "1"),
+            ("-2.0", "-2"),
+            ("0.50", "0.5"),
+            ("1", "1"),
+            ("01", "01"),
+            ("1.", "1."),
+            ("a.0", "a.0"),
+            ("1e0", "1e0"),
+        ] {
+            assert_eq!(canonical_class(given), want, "{given}");
+        }
+        let a = labels("a", &["1", "2", "3", "4"], &["1", "0", "1", "0"]);
+        let b = labels("b", &["1", "2", "3", "4"], &["1.0", "0.0", "1.0", "1.0"]);
+        let p = Predictions::from_outputs(vec![a, b], &BuildOptions::default()).unwrap();
+        assert_eq!(p.classes(), ["0", "1"]);
+        let s = scores("s", &["1"], &["0.0", "1.0"], &[0.2, 0.8]);
+        let p = Predictions::from_outputs(vec![s], &BuildOptions::default()).unwrap();
+        assert_eq!(p.classes(), ["0", "1"]);
+        let t = Targets::align(&p, &[("1".into(), "1".into())]).unwrap();
+        assert_eq!(t, Targets::Classes(vec![1]));
+    }
+
+    #[test]
+    fn hard_labels_outside_the_labels_or_the_other_models_are_errors() {
+        let a = labels("a", &["1", "2"], &["1", "0"]);
+        let opts = BuildOptions {
+            extra_classes: vec!["No".into(), "Yes".into()],
+            closed_classes: true,
+            ..Default::default()
+        };
+        let e = Predictions::from_outputs(vec![a.clone()], &opts).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "model 'a': expected predicted classes among the labels' classes [No, Yes], found 2 that no label names: '0', '1' (with hard labels, the labels file gives the classes)"
+        );
+        let b = labels("b", &["1", "2"], &["x", "y"]);
+        let e = Predictions::from_outputs(vec![a, b], &BuildOptions::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "model 'a': expected labels sharing classes with the other models' [x, y], found only [0, 1]"
         );
     }
 

@@ -65,7 +65,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::fitted::{FitOptions, FittedFuser};
 use crate::fusers::FUSED;
 use crate::predictions::{
-    self, BuildOptions, ModelOutput, Predictions, Targets, Task, argmax, id_order,
+    self, BuildOptions, ModelOutput, Predictions, Targets, Task, TaskHint, argmax, id_order,
 };
 use crate::spec::FuserSpec;
 
@@ -251,6 +251,9 @@ impl SegmentedPredictions {
             return Err(Error::shape("expected at least one model, found none"));
         }
         outputs.sort_by(|a, b| a.output.name.cmp(&b.output.name));
+        for o in &mut outputs {
+            predictions::canonicalise_classes(&mut o.output, opts.task == TaskHint::Multilabel);
+        }
         // Fix the task and classes once, from all models, so that each model
         // validated alone ends up with the same ones.
         let plain: Vec<ModelOutput> = outputs.iter().map(|o| o.output.clone()).collect();

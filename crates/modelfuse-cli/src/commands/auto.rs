@@ -48,8 +48,75 @@ pub fn run(args: AutoArgs) -> Result<()> {
             dataset.display()
         );
     };
-    let (loaded, targets) = load::with_labels(&[val_dir], &val_labels, args.read.build_options())?;
+    let test_dir = dataset.join("test");
+    // The outputs are written into the output folder; inside val/ or test/
+    // they would be read as models by the next run.
+    for input in [&val_dir, &test_dir] {
+        if !crate::guard::forced() && crate::guard::is_within(&args.output, input) {
+            bail!(
+                "{}: expected an output folder outside the dataset's {}, which the next run would read as models; choose another -o (or pass --force)",
+                args.output.display(),
+                input.display()
+            );
+        }
+    }
+    if args.resamples < MIN_RESAMPLES {
+        bail!(
+            "--resamples {}: expected at least {MIN_RESAMPLES}; with fewer, a 95% interval rests on a handful of resamples in each tail and a p-value cannot be smaller than 1/resamples, so neither means what it says",
+            args.resamples
+        );
+    }
+    if args.folds < 2 {
+        bail!("--folds {}: expected at least 2 outer folds", args.folds);
+    }
+
+    // Every input is read and checked before the search: a missing model in
+    // test/ or a bad test labels file must not cost the whole search, nor
+    // leave a fuser.json behind.
+    let (loaded, targets) = load::with_labels(
+        std::slice::from_ref(&val_dir),
+        &val_labels,
+        args.read.build_options(),
+    )?;
     let preds = &loaded.preds;
+    check_sample_counts(preds, &targets, args.folds, &val_labels)?;
+    let test = if test_dir.is_dir() {
+        let test_opts = BuildOptions {
+            task: match preds.task() {
+                Task::Multilabel { .. } => TaskHint::Multilabel,
+                _ => TaskHint::Auto,
+            },
+            classes: (preds.task() != Task::Regression).then(|| preds.classes().to_vec()),
+            ..args.read.build_options()
+        };
+        let test = load::predictions(std::slice::from_ref(&test_dir), &test_opts)
+            .with_context(|| format!("{} (the test split)", test_dir.display()))?;
+        let missing: Vec<&str> = preds
+            .models()
+            .iter()
+            .filter(|m| test.preds.model_index(m).is_none())
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "{}: expected a prediction file for every model of {} ({}), found none for {}",
+                test_dir.display(),
+                val_dir.display(),
+                preds.models().join(", "),
+                missing.join(", ")
+            );
+        }
+        let test_targets = match labels_file(dataset, "test") {
+            Some(path) => {
+                let table = load::labels(&path)?;
+                Some(load::targets(&test.preds, &table, &path)?)
+            }
+            None => None,
+        };
+        Some((test, test_targets))
+    } else {
+        None
+    };
     let opts = AutoOptions {
         metric: args.metric,
         folds: args.folds,
@@ -75,47 +142,36 @@ pub fn run(args: AutoArgs) -> Result<()> {
         .expect("search always fits the recommendation");
 
     // The test split: fuse it, and score it when its labels exist.
-    let test_dir = dataset.join("test");
     let mut test_result = None;
-    std::fs::create_dir_all(&args.output)
-        .with_context(|| format!("creating {}", args.output.display()))
-        .map_err(|e| anyhow::Error::new(WriteError(e)))?;
-    let fuser_path = args.output.join("fuser.json");
-    modelfuse_io::write_atomic(&fuser_path, |w| w.write_all(fitted.to_json().as_bytes()))
-        .with_context(|| format!("saving {}", fuser_path.display()))
-        .map_err(|e| anyhow::Error::new(WriteError(e)))?;
-    if test_dir.is_dir() {
-        let test_opts = BuildOptions {
-            task: match fitted.task {
-                Task::Multilabel { .. } => TaskHint::Multilabel,
-                _ => TaskHint::Auto,
-            },
-            classes: (fitted.task != Task::Regression).then(|| fitted.classes.clone()),
-            ..args.read.build_options()
-        };
-        let test = load::predictions(std::slice::from_ref(&test_dir), &test_opts)?;
+    let mut fused_test = None;
+    if let Some((test, test_targets)) = &test {
         let fused = fitted
             .predict(&test.preds)
             .map_err(|e| load::explain(e, &test.paths))?;
-        let fused_path = args.output.join("fused.csv");
-        modelfuse_io::write_predictions(&fused_path, &fused)
-            .with_context(|| format!("writing {}", fused_path.display()))
-            .map_err(|e| anyhow::Error::new(WriteError(e)))?;
-        if let Some(test_labels) = labels_file(dataset, "test") {
-            let table = load::labels(&test_labels)?;
-            let t = load::targets(&test.preds, &table, &test_labels)?;
+        if let Some(t) = test_targets {
             let score = auto::score_test(
                 report.metric,
                 &test.preds,
                 &fused,
                 &report.best_model,
-                &t,
+                t,
                 &opts,
             )?;
             test_result = Some((test.preds.n_samples(), score));
         }
+        fused_test = Some(fused);
     }
+    let fuser_path = args.output.join("fuser.json");
+    let fused_path = args.output.join("fused.csv");
+    let report_path = args.output.join("report.json");
     let report_json = json!({
+        "dataset": dataset,
+        "settings": {
+            "seed": args.seed,
+            "folds": args.folds,
+            "resamples": args.resamples,
+            "metric": report.metric.name(),
+        },
         "report": report,
         "test": test_result.as_ref().map(|(n, s)| json!({
             "n_samples": n,
@@ -126,14 +182,17 @@ pub fn run(args: AutoArgs) -> Result<()> {
         })),
         "outputs": {
             "fuser": fuser_path,
-            "fused": test_dir.is_dir().then(|| args.output.join("fused.csv")),
+            "fused": fused_test.is_some().then(|| fused_path.clone()),
         }
     });
-    let report_path = args.output.join("report.json");
     let text = serde_json::to_string_pretty(&report_json)? + "\n";
-    modelfuse_io::write_atomic(&report_path, |w| w.write_all(text.as_bytes()))
-        .with_context(|| format!("writing {}", report_path.display()))
+    write_all_or_nothing(&args.output, &fitted.to_json(), fused_test.as_ref(), &text)
         .map_err(|e| anyhow::Error::new(WriteError(e)))?;
+    eprintln!("saved {}", fuser_path.display());
+    if fused_test.is_some() {
+        eprintln!("saved {}", fused_path.display());
+    }
+    eprintln!("saved {}", report_path.display());
     if args.json {
         print_json(&report_json);
         return Ok(());
@@ -210,11 +269,97 @@ pub fn run(args: AutoArgs) -> Result<()> {
             s.gain.high
         );
     }
-    println!();
-    println!("saved {}", fuser_path.display());
-    if test_dir.is_dir() {
-        println!("wrote {}", args.output.join("fused.csv").display());
+    Ok(())
+}
+
+/// Below this, a bootstrap interval or p-value is not worth printing.
+const MIN_RESAMPLES: usize = 200;
+/// Below this many validation samples, bootstrap intervals are too narrow
+/// and p-values too small to trust (the resamples barely differ).
+const MIN_SAMPLES: usize = 30;
+
+/// Refuses folds and sample counts the numbers cannot survive, and warns
+/// when a class is too rare for every fold to hold it.
+fn check_sample_counts(
+    preds: &modelfuse::Predictions,
+    targets: &modelfuse::Targets,
+    folds: usize,
+    labels: &Path,
+) -> Result<()> {
+    let n = preds.n_samples();
+    if folds > n {
+        bail!(
+            "--folds {folds}: expected at most one fold per validation sample, found {n} samples in {}",
+            labels.display()
+        );
     }
-    println!("wrote {}", report_path.display());
+    if n < MIN_SAMPLES {
+        bail!(
+            "{}: expected at least {MIN_SAMPLES} validation samples for the out-of-fold scores, bootstrap intervals and p-values of `auto` to mean what they say, found {n}",
+            labels.display()
+        );
+    }
+    if let Some(classes) = targets.classes() {
+        let mut counts = vec![0usize; preds.n_outputs()];
+        for &c in classes {
+            counts[c] += 1;
+        }
+        let rare: Vec<String> = counts
+            .iter()
+            .enumerate()
+            .filter(|&(_, &c)| c > 0 && c < folds)
+            .map(|(j, c)| format!("'{}' ({c})", preds.classes()[j]))
+            .collect();
+        if !rare.is_empty() {
+            eprintln!(
+                "warning: {}: {} of the classes have fewer samples than the {folds} folds, so some folds hold none of them: {}",
+                labels.display(),
+                rare.len(),
+                rare.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Writes the three outputs of a run, or none: each goes to a hidden
+/// temporary file in the output folder first, and only when all three are
+/// complete are they renamed into place.
+fn write_all_or_nothing(
+    dir: &Path,
+    fuser: &str,
+    fused: Option<&modelfuse::Predictions>,
+    report: &str,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let staged = |name: &str| dir.join(format!(".modelfuse-staged.{name}"));
+    let mut done: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let result = (|| -> Result<()> {
+        let tmp = staged("fuser.json");
+        modelfuse_io::write_atomic(&tmp, |w| w.write_all(fuser.as_bytes()))
+            .with_context(|| format!("saving {}", dir.join("fuser.json").display()))?;
+        done.push((tmp, dir.join("fuser.json")));
+        if let Some(fused) = fused {
+            let tmp = staged("fused.csv");
+            modelfuse_io::write_predictions(&tmp, fused)
+                .with_context(|| format!("writing {}", dir.join("fused.csv").display()))?;
+            done.push((tmp, dir.join("fused.csv")));
+        }
+        let tmp = staged("report.json");
+        modelfuse_io::write_atomic(&tmp, |w| w.write_all(report.as_bytes()))
+            .with_context(|| format!("writing {}", dir.join("report.json").display()))?;
+        done.push((tmp, dir.join("report.json")));
+        Ok(())
+    })();
+    if let Err(e) = result {
+        for (tmp, _) in &done {
+            let _ = std::fs::remove_file(tmp);
+        }
+        return Err(e);
+    }
+    for (tmp, path) in &done {
+        std::fs::rename(tmp, path)
+            .with_context(|| format!("moving {} into place", path.display()))?;
+    }
     Ok(())
 }

@@ -361,6 +361,7 @@ fn measure_frontier(
 
 fn run_predict(args: PredictArgs) -> Result<()> {
     let text = modelfuse_io::read_text(&args.fuser)?;
+    crate::load::expect_kind(&text, &args.fuser, modelfuse_io::FittedKind::Cascade)?;
     let fitted: FittedCascade = serde_json::from_str(&text)
         .map_err(|e| anyhow!("{}: not a fitted cascade: {e}", args.fuser.display()))?;
     fitted

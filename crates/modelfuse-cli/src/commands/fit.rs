@@ -121,6 +121,7 @@ fn run_segments(
         Some(path) => {
             let table = load::labels(path)?;
             opts.extra_classes = load::label_values(&table);
+            opts.closed_classes = true;
             Some(table)
         }
         None if spec.needs_targets()

@@ -74,6 +74,16 @@ pub struct UtilityArgs {
     pub no_self: bool,
 }
 
+impl UtilityArgs {
+    /// The pairwise score file `--utility` names, if it names one.
+    pub fn file(&self) -> Option<&Path> {
+        self.utility
+            .as_deref()
+            .filter(|u| u.parse::<Utility>().is_err())
+            .map(Path::new)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FuseMethod {
     /// Minimum Bayes risk selection.
@@ -404,10 +414,14 @@ fn matrices(
 fn fuse(args: FuseArgs) -> Result<()> {
     let candidates = candidates(load_systems(&args.hyps.inputs)?)?;
     let fitted = match &args.fuser {
-        Some(p) => Some(
-            FittedMbr::from_json(&modelfuse_io::read_text(p)?)
-                .with_context(|| format!("reading the fuser {}", p.display()))?,
-        ),
+        Some(p) => {
+            let text = modelfuse_io::read_text(p)?;
+            crate::load::expect_kind(&text, p, modelfuse_io::FittedKind::Generate)?;
+            Some(
+                FittedMbr::from_json(&text)
+                    .with_context(|| format!("reading the fuser {}", p.display()))?,
+            )
+        }
         None => None,
     };
     let s = candidates.systems().len();
@@ -461,6 +475,9 @@ fn fit(args: FitArgs) -> Result<()> {
         Lines::SecondHalf => second,
         Lines::All => 0..n,
     };
+    if range.is_empty() {
+        return Err(super::nothing_to_fit("--lines", args.lines, "segment", n));
+    }
     let (mbr, m) = matrices(&args.utility, None, &all)?;
     let dev = all.slice(range.clone());
     let refs: Vec<Vec<&str>> = refs.iter().map(|r| as_strs(&r[range.clone()])).collect();

@@ -17,6 +17,7 @@ use modelfuse::{ErrorKind, Predictions, Targets};
 use crate::args::{Cli, Command};
 
 pub fn run(cli: Cli) -> Result<()> {
+    crate::guard::check_command(&cli)?;
     match cli.command {
         Command::Inspect(a) => inspect::run(a),
         Command::Fit(a) => fit::run(*a),
@@ -28,6 +29,25 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Qa { command } => qa::run(command),
         Command::Generate { command } => generate::run(command),
     }
+}
+
+/// The error for a half (`--sentences`, `--questions`, `--lines`) that
+/// holds nothing to fit on: a learner given no rows would save a fuser
+/// fitted on nothing.
+pub fn nothing_to_fit(
+    flag: &str,
+    half: impl clap::ValueEnum,
+    what: &str,
+    n: usize,
+) -> anyhow::Error {
+    let half = half
+        .to_possible_value()
+        .map_or(String::new(), |v| v.get_name().to_string());
+    let plural = if n == 1 { "" } else { "s" };
+    anyhow::anyhow!(
+        "{flag} {half}: expected at least one {what} to fit on, found none (there {} {n} {what}{plural} in all; each half needs at least 2)",
+        if n == 1 { "is" } else { "are" }
+    )
 }
 
 /// Every reported metric of model `m`; a metric that is undefined on these

@@ -511,6 +511,15 @@ fn fit(args: FitArgs) -> Result<()> {
     let mode = Mode::from(args.mode);
     let fuser = args.settings.fuser(args.method, mode);
     let sentences = select_sentences(loaded.systems.n_sentences(), args.sentences, args.seed);
+    if sentences.is_empty() {
+        let n = loaded.systems.n_sentences();
+        return Err(super::nothing_to_fit(
+            "--sentences",
+            args.sentences,
+            "sentence",
+            n,
+        ));
+    }
     let fitted = fuser
         .fit(&loaded.systems, Some(&gold), &sentences)
         .map_err(nlp)?;
@@ -554,6 +563,7 @@ fn fuse(args: FuseArgs) -> Result<()> {
         (Some(path), _) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading the fitted fuser {}", path.display()))?;
+            crate::load::expect_kind(&text, path, modelfuse_io::FittedKind::Ner)?;
             FittedNer::from_json(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?
         }
         (None, Some(method)) => {

@@ -25,6 +25,7 @@ pub fn run(args: PredictArgs) -> Result<()> {
             _ => Some(fitted.classes.clone()),
         },
         extra_classes: Vec::new(),
+        closed_classes: false,
     };
     if fitted.segments.is_some() {
         let loaded = load::segments(&args.inputs, &opts)?;

@@ -367,6 +367,14 @@ fn run_fit(args: FitArgs) -> Result<()> {
             dataset.subset(&keep)
         }
     };
+    if subset.questions().is_empty() {
+        return Err(super::nothing_to_fit(
+            "--questions",
+            args.questions,
+            "question",
+            n,
+        ));
+    }
     let fuser = args.method.fuser(args.learn_weights, args.objective)?;
     let fitted = fuser.fit(&systems.pairs(), &subset, version)?;
     modelfuse_io::write_atomic(&args.output, |out| {
@@ -413,6 +421,7 @@ fn run_fuse(args: FuseArgs) -> Result<()> {
     let fitted = match &args.fuser {
         Some(path) => {
             let text = modelfuse_io::read_text(path)?;
+            crate::load::expect_kind(&text, path, modelfuse_io::FittedKind::Qa)?;
             FittedQa::from_json(&text, &path.display().to_string())?
         }
         None => {

@@ -18,8 +18,11 @@
 //!   such as `[CLS]`) is ignored.
 //! * `tags`: the tag names the probabilities are over; the same list on every
 //!   line. `S-x` and `E-x` count as `B-x` and `I-x` when fused.
-//! * `probs[k]`: subtoken `k`'s distribution over `tags`, non-negative
-//!   (renormalised to sum to 1 when fused). `tokens` is informative only.
+//! * `probs[k]`: subtoken `k`'s distribution over `tags`: finite,
+//!   non-negative and summing to 1 within
+//!   [`crate::ner::windows::SUM_TOLERANCE`] (renormalised exactly when
+//!   fused); distinct tag names, each a valid tag. `tokens` is informative
+//!   only. An offset past the end of the sentence text is an error.
 //!
 //! # Alignment
 //!
@@ -35,6 +38,8 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::ner::systems::SystemInput;
+use crate::ner::tag::Tag;
+use crate::ner::windows::SUM_TOLERANCE;
 
 /// One sentence of a probability file.
 #[derive(Clone, Debug, PartialEq, serde::Deserialize)]
@@ -67,8 +72,10 @@ pub enum Alignment {
 ///
 /// [`ErrorKind::Format`] naming `source` and the line: a line that is not
 /// such an object, `offsets` and `probs` of different lengths, a row of
-/// `probs` not as long as `tags`, an offset with `start > end`, `tags`
-/// different from the first line's.
+/// `probs` not as long as `tags`, an offset with `start > end`, a
+/// probability that is not finite and non-negative, a row not summing to 1
+/// within [`SUM_TOLERANCE`], a tag that does not parse or appears twice,
+/// `tags` different from the first line's.
 pub fn parse_probs_jsonl(text: &str, source: &str) -> Result<Vec<SubwordSentence>> {
     let mut out: Vec<SubwordSentence> = Vec::new();
     for (line_no, line) in json_lines(text) {
@@ -124,6 +131,32 @@ pub(crate) fn check_shape(
             "expected offsets with start <= end, found [{a}, {b}]"
         ));
     }
+    for (k, row) in s.probs.iter().enumerate() {
+        if let Some(v) = row.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+            return Err(format!(
+                "subtoken {k}: expected finite non-negative probabilities, found {v}"
+            ));
+        }
+        let sum: f64 = row.iter().sum();
+        if (sum - 1.0).abs() > SUM_TOLERANCE {
+            return Err(format!(
+                "subtoken {k}: expected probabilities summing to 1 (within {SUM_TOLERANCE}), found a sum of {}",
+                (sum * 1e6).round() / 1e6
+            ));
+        }
+    }
+    // The first line's tags are checked here, so that a bad one is reported
+    // on its own line; every later line must repeat them.
+    if first_tags.is_none() {
+        for (i, t) in s.tags.iter().enumerate() {
+            if let Err(e) = Tag::parse(t) {
+                return Err(format!("tag {i}: {}", e.message()));
+            }
+            if s.tags[..i].contains(t) {
+                return Err(format!("expected distinct tag names, found '{t}' twice"));
+            }
+        }
+    }
     if let Some(first) = first_tags
         && first != s.tags.as_slice()
     {
@@ -146,6 +179,22 @@ pub fn align_to_words(
     words: &[String],
     how: Alignment,
 ) -> Result<Vec<Vec<f64>>> {
+    // The sentence text is the words joined by single spaces.
+    let text_len =
+        words.iter().map(|w| w.chars().count()).sum::<usize>() + words.len().saturating_sub(1);
+    if let Some((k, [a, b])) = sent
+        .offsets
+        .iter()
+        .enumerate()
+        .find(|(_, o)| o[1] > text_len)
+    {
+        return Err(Error::new(
+            ErrorKind::Mismatch,
+            format!(
+                "subtoken {k}: expected offsets within the sentence text ({text_len} characters: the words joined by single spaces), found [{a}, {b}]"
+            ),
+        ));
+    }
     let mut out = Vec::with_capacity(words.len());
     let mut pos = 0;
     // Subtokens are usually in order; `first` only moves forward, but every

@@ -1,0 +1,432 @@
+//! Issue 17, the second bad-input round: inputs that used to give a silent
+//! wrong answer, clobber an input, leave partial output or panic. Each test
+//! failed before its fix. Cases whose message belongs in the catalogue are
+//! also in `bad_input.rs`; these check what a catalogue row cannot (files
+//! left untouched, pipes, links, folders, several commands in a row).
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::{modelfuse, write};
+
+const A: &str = "id,label\n1,1\n2,0\n3,1\n4,0\n";
+const B: &str = "id,label\n1,1.0\n2,0.0\n3,1.0\n4,1.0\n";
+const LABELS: &str = "id,label\n1,1\n2,0\n3,1\n4,0\n";
+
+/// Runs `modelfuse` in `d` with a command line split at spaces.
+fn run(d: &Path, line: &str) -> Output {
+    modelfuse()
+        .current_dir(d)
+        .args(line.split(' '))
+        .output()
+        .unwrap()
+}
+
+/// Runs a command that must succeed; returns its stdout and stderr.
+fn ok(d: &Path, line: &str) -> (String, String) {
+    let out = run(d, line);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{line}: {stderr}");
+    (String::from_utf8(out.stdout).unwrap(), stderr)
+}
+
+/// Runs a command that must be refused as bad input; returns its stderr.
+fn refused(d: &Path, line: &str) -> String {
+    let out = run(d, line);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{line}: {stderr}");
+    stderr
+}
+
+/// Asserts `text` contains `part`.
+fn says(text: &str, part: &str) {
+    assert!(text.contains(part), "expected {part:?} in: {text}");
+}
+
+// 1. Class spellings.
+
+#[test]
+fn numerically_equal_class_spellings_are_one_class() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "a.csv", A);
+    write(d, "b.csv", B);
+    write(d, "labels.csv", LABELS);
+    let (out, _) = ok(d, "inspect a.csv b.csv --labels labels.csv --json");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["classes"], serde_json::json!(["0", "1"]));
+    assert_eq!(v["models"][1]["name"], "b");
+    assert_eq!(v["models"][1]["metrics"]["accuracy"], 0.75);
+    ok(d, "fit a.csv b.csv --method vote -o f.json");
+    let f: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("f.json")).unwrap()).unwrap();
+    assert_eq!(f["classes"], serde_json::json!(["0", "1"]));
+}
+
+#[test]
+fn classes_no_label_names_or_no_other_model_shares_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "a.csv", A);
+    write(d, "yn.csv", "id,label\n1,Yes\n2,No\n3,Yes\n4,No\n");
+    write(d, "c.csv", "id,label\n1,x\n2,y\n3,x\n4,y\n");
+    let err = refused(d, "evaluate a.csv --labels yn.csv");
+    let want = "a.csv: expected predicted classes among the labels' classes";
+    says(&err, want);
+    let err = refused(d, "fit a.csv c.csv --method vote -o f.json");
+    says(&err, "a.csv: expected labels sharing classes");
+    assert!(!d.join("f.json").exists());
+}
+
+// 2. Outputs over inputs.
+
+/// Runs a command that must refuse to write over `victim`, and checks that
+/// `victim` still holds what it held.
+fn refuses_to_clobber(d: &Path, line: &str, victim: &str) {
+    let before = std::fs::read(d.join(victim)).unwrap();
+    let err = refused(d, line);
+    says(&err, "refusing to overwrite the input");
+    says(&err, "--force");
+    assert_eq!(std::fs::read(d.join(victim)).unwrap(), before, "{line}");
+}
+
+fn scores_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "m.csv",
+        "id,a,b\n1,0.9,0.1\n2,0.2,0.8\n3,0.6,0.4\n4,0.3,0.7\n",
+    );
+    write(
+        d,
+        "n.csv",
+        "id,a,b\n1,0.8,0.2\n2,0.4,0.6\n3,0.3,0.7\n4,0.1,0.9\n",
+    );
+    write(d, "labels.csv", "id,label\n1,a\n2,b\n3,a\n4,b\n");
+    write(d, "costs.csv", "model,cost\nm,1\nn,2\n");
+    dir
+}
+
+const CASCADE: &str = "cascade fit m.csv n.csv --labels labels.csv --costs costs.csv -o c.json";
+
+#[test]
+fn predict_fit_and_cascade_refuse_to_overwrite_an_input() {
+    let dir = scores_dir();
+    let d = dir.path();
+    ok(d, "fit m.csv n.csv --method mean -o f.json");
+    refuses_to_clobber(d, "predict --fuser f.json m.csv n.csv -o m.csv", "m.csv");
+    refuses_to_clobber(d, "predict --fuser f.json m.csv n.csv -o f.json", "f.json");
+    refuses_to_clobber(
+        d,
+        "fit m.csv n.csv --method mean --labels labels.csv -o labels.csv",
+        "labels.csv",
+    );
+    // Another spelling of the path, and a file inside a folder input.
+    refuses_to_clobber(d, "predict --fuser f.json . -o ./n.csv", "n.csv");
+    refuses_to_clobber(d, &format!("{CASCADE} --frontier labels.csv"), "labels.csv");
+    assert!(!d.join("c.json").exists());
+    // --force writes it on purpose.
+    ok(d, "predict --fuser f.json m.csv n.csv -o m.csv --force");
+    says(&std::fs::read_to_string(d.join("m.csv")).unwrap(), "0.85");
+}
+
+#[cfg(unix)]
+#[test]
+fn outputs_that_resolve_to_an_input_through_links_are_refused() {
+    let dir = scores_dir();
+    let d = dir.path();
+    ok(d, "fit m.csv n.csv --method mean -o f.json");
+    std::os::unix::fs::symlink("m.csv", d.join("soft.csv")).unwrap();
+    std::fs::hard_link(d.join("n.csv"), d.join("hard.csv")).unwrap();
+    refuses_to_clobber(d, "predict --fuser f.json m.csv n.csv -o soft.csv", "m.csv");
+    refuses_to_clobber(d, "predict --fuser f.json m.csv n.csv -o hard.csv", "n.csv");
+}
+
+#[test]
+fn nlp_fuse_commands_refuse_to_overwrite_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "gold.conll", "Paris B-location\nis O\n\nok O\n");
+    write(d, "s1.conll", "Paris B-location\nis O\n\nok O\n");
+    write(d, "s2.conll", "Paris O\nis O\n\nok O\n");
+    refuses_to_clobber(
+        d,
+        "ner fuse s1.conll s2.conll --method token-vote --words gold.conll -o gold.conll",
+        "gold.conll",
+    );
+    write(d, "input.json", r#"{"q1": "Paris"}"#);
+    write(d, "other.json", r#"{"q1": "Lyon"}"#);
+    refuses_to_clobber(
+        d,
+        "qa fuse input.json other.json -o input.json",
+        "input.json",
+    );
+    write(d, "s1.txt", "one\ntwo\n");
+    write(d, "s2.txt", "one\nthree\n");
+    refuses_to_clobber(d, "generate fuse s1.txt s2.txt -o s1.txt", "s1.txt");
+}
+
+// 4. A closed stdout.
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    let dir = scores_dir();
+    let d = dir.path();
+    for line in [
+        "inspect m.csv n.csv --labels labels.csv",
+        "evaluate m.csv --labels labels.csv --json",
+    ] {
+        // The read end is closed before the command starts, so its first
+        // print meets a broken pipe whatever the timing.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("modelfuse"))
+            .current_dir(d)
+            .args(line.split(' '))
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{line}: {stderr}");
+        assert!(stderr.is_empty(), "{line}: {stderr}");
+    }
+}
+
+// 3 and 5. `auto`: inputs checked first, outputs all or nothing, numbers
+// that mean what they say.
+
+/// A synthetic dataset folder: `n` samples of two classes, `val/` with the
+/// models `models`, `test/` with `test_models`; scores from a fixed
+/// generator (models right about three times in four).
+fn dataset(n: usize, models: &[&str], test_models: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as f64 / (1u64 << 31) as f64
+    };
+    for (split, names) in [("val", models), ("test", test_models)] {
+        std::fs::create_dir(dir.path().join(split)).unwrap();
+        let labels: Vec<&str> = (0..n)
+            .map(|_| if next() < 0.5 { "a" } else { "b" })
+            .collect();
+        let mut table = String::from("id,label\n");
+        for (i, l) in labels.iter().enumerate() {
+            table.push_str(&format!("{i},{l}\n"));
+        }
+        write(dir.path(), &format!("{split}.labels.csv"), &table);
+        for m in names {
+            let mut text = String::from("id,a,b\n");
+            for (i, l) in labels.iter().enumerate() {
+                let p = if next() < 0.75 {
+                    0.55 + 0.4 * next()
+                } else {
+                    0.45 * next()
+                };
+                let pa = if *l == "a" { p } else { 1.0 - p };
+                text.push_str(&format!("{i},{pa:.4},{:.4}\n", 1.0 - pa));
+            }
+            write(&dir.path().join(split), &format!("{m}.csv"), &text);
+        }
+    }
+    dir
+}
+
+#[test]
+fn auto_checks_every_input_before_the_search_and_writes_nothing_on_failure() {
+    let dir = dataset(40, &["m1", "m2", "m3"], &["m1", "m2"]);
+    let d = dir.path();
+    let err = refused(d, "auto . --resamples 200 -o out");
+    says(
+        &err,
+        "test: expected a prediction file for every model of ./val (m1, m2, m3), found none for m3",
+    );
+    let err = refused(d, "auto . --resamples 200 -o val/out");
+    says(&err, "expected an output folder outside");
+    assert!(!d.join("out").exists() && !d.join("val/out").exists());
+}
+
+#[test]
+fn auto_writes_its_three_outputs_and_records_its_settings() {
+    let dir = dataset(40, &["m1", "m2"], &["m1", "m2"]);
+    let d = dir.path();
+    let (_, stderr) = ok(d, "auto . --resamples 200 --seed 3 -o out");
+    says(&stderr, "saved out/report.json");
+    let mut names: Vec<String> = std::fs::read_dir(d.join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["fused.csv", "fuser.json", "report.json"]);
+    let text = std::fs::read_to_string(d.join("out/report.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["dataset"], ".");
+    let settings = &report["settings"];
+    assert_eq!(
+        (
+            &settings["seed"],
+            &settings["folds"],
+            &settings["resamples"]
+        ),
+        (
+            &serde_json::json!(3),
+            &serde_json::json!(5),
+            &serde_json::json!(200)
+        )
+    );
+}
+
+#[test]
+fn auto_refuses_numbers_that_cannot_mean_what_they_say() {
+    let dir = dataset(40, &["m1", "m2"], &["m1", "m2"]);
+    let d = dir.path();
+    says(
+        &refused(d, "auto . --resamples 1 -o out"),
+        "--resamples 1: expected at least 200",
+    );
+    let small = dataset(6, &["m1", "m2"], &["m1", "m2"]);
+    let s = small.path();
+    says(
+        &refused(s, "auto . -o out"),
+        "expected at least 30 validation samples",
+    );
+    says(
+        &refused(s, "auto . --folds 7 -o out"),
+        "--folds 7: expected at most one fold per validation sample, found 6",
+    );
+    assert!(!s.join("out").exists() && !d.join("out").exists());
+}
+
+// 6. Fits on nothing.
+
+/// With one row, one of the two halves is empty: fitting on it is refused
+/// (and writes nothing), fitting on the other works.
+fn one_half_is_refused(d: &Path, line: &str, message: &str) {
+    let mut refusals = 0;
+    for half in ["first-half", "second-half"] {
+        let _ = std::fs::remove_file(d.join("f.json"));
+        let out = run(d, &format!("{line} {half}"));
+        if out.status.code() == Some(2) {
+            says(&String::from_utf8_lossy(&out.stderr), message);
+            assert!(!d.join("f.json").exists());
+            refusals += 1;
+        } else {
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    assert_eq!(refusals, 1, "{line}");
+}
+
+#[test]
+fn every_learner_refuses_to_fit_on_no_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (name, text) in [("a.txt", "one\n"), ("b.txt", "two\n"), ("ref.txt", "one\n")] {
+        write(d, name, text);
+    }
+    one_half_is_refused(
+        d,
+        "generate fit a.txt b.txt --ref ref.txt -o f.json --lines",
+        "expected at least one segment to fit on",
+    );
+    write(d, "gold.conll", "Paris B-location\n");
+    write(d, "s1.conll", "Paris B-location\n");
+    one_half_is_refused(
+        d,
+        "ner fit s1.conll --gold gold.conll --method token-vote -o f.json --sentences",
+        "expected at least one sentence to fit on",
+    );
+    write(
+        d,
+        "dev.json",
+        r#"{"version": "1.1", "data": [{"title": "t", "paragraphs": [{"context": "Paris", "qas": [{"id": "q1", "question": "?", "answers": [{"text": "Paris", "answer_start": 0}]}]}]}]}"#,
+    );
+    write(d, "p.json", r#"{"q1": "Paris"}"#);
+    one_half_is_refused(
+        d,
+        "qa fit p.json --dataset dev.json -o f.json --questions",
+        "expected at least one question to fit on",
+    );
+}
+
+// 7. Vanishing models.
+
+#[cfg(unix)]
+#[test]
+fn skipped_folder_entries_are_named_with_the_reason() {
+    let dir = scores_dir();
+    let d = dir.path();
+    let val = d.join("val");
+    std::fs::create_dir(&val).unwrap();
+    std::fs::copy(d.join("m.csv"), val.join("m.csv")).unwrap();
+    write(&val, "labels.csv", LABELS);
+    for (link, target) in [("dangling.csv", "gone.csv"), ("loop.csv", "loop.csv")] {
+        std::os::unix::fs::symlink(target, val.join(link)).unwrap();
+    }
+    let mkfifo = std::process::Command::new("mkfifo")
+        .arg(val.join("pipe.csv"))
+        .status();
+    let (_, stderr) = ok(d, "evaluate val --labels labels.csv --json");
+    says(
+        &stderr,
+        "skipped val/dangling.csv: a symbolic link to nothing",
+    );
+    says(
+        &stderr,
+        "skipped val/loop.csv: a symbolic link that cannot be followed",
+    );
+    says(&stderr, "skipped val/labels.csv: named as a labels file");
+    if mkfifo.is_ok_and(|s| s.success()) {
+        says(&stderr, "skipped val/pipe.csv: a FIFO");
+    }
+}
+
+// 9. Hints.
+
+#[test]
+fn logits_on_probabilities_and_a_label_column_among_classes_are_warned_about() {
+    let dir = scores_dir();
+    let d = dir.path();
+    let (_, stderr) = ok(d, "evaluate m.csv --labels labels.csv --logits --json");
+    says(
+        &stderr,
+        "warning: m.csv: every row is already a probability distribution",
+    );
+    let rows = "1,0.9,0.1\n2,0.2,0.8\n3,0.6,0.4\n4,0.3,0.7\n";
+    let first: String = rows
+        .lines()
+        .map(|r| format!("{},a,{}\n", &r[..1], &r[2..]))
+        .collect();
+    write(d, "l.csv", &format!("id,label,a,b\n{first}"));
+    let (_, stderr) = ok(d, "evaluate l.csv --labels labels.csv --json");
+    says(&stderr, "warning: l.csv: the 'label' column is ignored");
+    // A fused output (label last, as modelfuse writes it) reads without one.
+    ok(d, "fit m.csv n.csv --method mean -o f.json");
+    ok(d, "predict --fuser f.json m.csv n.csv -o fused.csv");
+    let (_, stderr) = ok(d, "evaluate fused.csv --labels labels.csv --json");
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+// The fitted-file readers: a file of another kind is named.
+
+#[test]
+fn a_fitted_file_of_another_kind_is_named_with_the_command_that_reads_it() {
+    let dir = scores_dir();
+    let d = dir.path();
+    ok(d, CASCADE);
+    let err = refused(d, "predict --fuser c.json m.csv n.csv -o out.csv");
+    says(
+        &err,
+        "c.json: expected a fitted fuser file (from `modelfuse fit`), found a cascade file (from `modelfuse cascade fit`); use `modelfuse cascade predict --fuser`",
+    );
+}
