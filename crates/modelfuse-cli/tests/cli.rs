@@ -486,3 +486,28 @@ fn predict_writes_numpy_that_scores_like_the_csv() {
     assert_eq!(names(&scores[0]), names(&scores[1]));
     assert_eq!(names(&scores[0]), names(&scores[2]));
 }
+
+/// `auto` with no folder finds the bundled zoo from any directory, and says so (a
+/// refused `--resamples` stops it right after, so the search itself is not rerun here;
+/// `auto_on_banking77_…` runs it).
+#[test]
+fn auto_without_a_folder_says_what_it_runs_on_from_any_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stderr = bad_input(modelfuse().current_dir(tmp.path()).args([
+        "auto",
+        "--resamples",
+        "1",
+        "-o",
+        "out",
+    ]));
+    assert!(
+        stderr.contains("no folder given: running on the bundled BANKING77 zoo")
+            && stderr.contains("examples/banking77"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--resamples 1: expected at least"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("out").exists());
+}

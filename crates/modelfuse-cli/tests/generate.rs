@@ -365,11 +365,13 @@ fn vote_ties_on_translations_go_to_mbr_not_the_first_system() {
                 .arg(&out)
                 .args(args),
         );
-        let v = json(&stdout_of(modelfuse().args(["generate", "evaluate"]).arg(&out).args([
-            "--ref",
-            "zh-en/ref.A.en",
-            "--json",
-        ])));
+        let v = json(&stdout_of(
+            modelfuse().args(["generate", "evaluate"]).arg(&out).args([
+                "--ref",
+                "zh-en/ref.A.en",
+                "--json",
+            ]),
+        ));
         v["chrf"].as_f64().unwrap()
     };
     let vote = chrf(&["--method".as_ref(), "vote".as_ref()]);

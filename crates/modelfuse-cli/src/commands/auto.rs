@@ -25,16 +25,43 @@ fn labels_file(dataset: &Path, split: &str) -> Option<PathBuf> {
 /// The bundled example `auto` runs on when no folder is given.
 const DEFAULT_DATASET: &str = "examples/banking77";
 
-pub fn run(args: AutoArgs) -> Result<()> {
-    let dataset = &args
-        .dataset
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATASET));
-    if args.dataset.is_none() && !dataset.is_dir() {
-        bail!(
-            "no dataset folder given, and the bundled example {DEFAULT_DATASET} is not here; run from the repository root or pass a folder"
-        );
+/// The same folder in the checkout this binary was built from, so `auto` with no
+/// folder works from any directory (`cargo run` from a subfolder, the installed
+/// binary of a checkout).
+const BUILT_IN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/banking77");
+
+/// `examples/banking77` under the current directory, else in the checkout.
+fn default_dataset() -> Option<PathBuf> {
+    let here = PathBuf::from(DEFAULT_DATASET);
+    if here.join("val").is_dir() {
+        return Some(here);
     }
+    let built = PathBuf::from(BUILT_IN);
+    // Without the `crates/modelfuse-cli/../..` detour in what is printed and recorded.
+    built
+        .join("val")
+        .is_dir()
+        .then(|| std::fs::canonicalize(&built).unwrap_or(built))
+}
+
+pub fn run(args: AutoArgs) -> Result<()> {
+    let dataset = &match &args.dataset {
+        Some(d) => d.clone(),
+        None => {
+            let d = default_dataset().with_context(|| {
+                format!(
+                    "no dataset folder given, and the bundled example {DEFAULT_DATASET} is neither \
+                     here nor in the checkout this binary was built from ({BUILT_IN}); pass a folder"
+                )
+            })?;
+            // Say what is being run on: the output alone would not tell.
+            eprintln!(
+                "no folder given: running on the bundled BANKING77 zoo, {} (pass a dataset folder to use your own)",
+                d.display()
+            );
+            d
+        }
+    };
     let val_dir = dataset.join("val");
     if !val_dir.is_dir() {
         bail!(
