@@ -1,0 +1,57 @@
+//! Saved fusers written by an earlier modelfuse (`tests/fixtures/saved`, one
+//! per method) still load and are written back with the same content (the
+//! same fields and values; weights are renormalised on loading, so their last
+//! bits may differ from the file's, as they always have; the CLI's
+//! `saved_files` test checks the predictions byte for byte).
+
+use std::path::Path;
+
+use modelfuse::FittedFuser;
+use serde_json::Value;
+
+/// Equal JSON, numbers within a relative 1e-12.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            (x - y).abs() <= 1e-12 * x.abs().max(y.abs()).max(1.0)
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.keys().eq(y.keys()) && x.iter().zip(y).all(|((_, a), (_, b))| same(a, b))
+        }
+        _ => a == b,
+    }
+}
+
+#[test]
+fn every_saved_fuser_loads_and_writes_back_the_same_content() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/saved/fusers");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    names.sort();
+    // Every method of this build has a fixture; a new method needs one too.
+    for method in modelfuse::Method::ALL {
+        let has = names.iter().any(|p| {
+            let text = std::fs::read_to_string(p).unwrap();
+            text.contains(&format!("\"method\": \"{method}\""))
+        });
+        assert!(has, "no saved fixture for {method}");
+    }
+    for path in &names {
+        let text = std::fs::read_to_string(path).unwrap();
+        let fitted =
+            FittedFuser::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let written = fitted.to_json();
+        let (before, after): (Value, Value) = (
+            serde_json::from_str(&text).unwrap(),
+            serde_json::from_str(&written).unwrap(),
+        );
+        assert!(same(&before, &after), "{}:\n{written}", path.display());
+    }
+}
