@@ -186,7 +186,7 @@ pub struct MethodArgs {
 }
 
 impl MethodArgs {
-    pub fn spec_options(&self, seed: Option<u64>) -> SpecOptions {
+    pub fn spec_options(&self) -> SpecOptions {
         SpecOptions {
             weights: self.weights.clone(),
             by: self.by,
@@ -198,7 +198,6 @@ impl MethodArgs {
             alpha: self.alpha,
             transform: self.transform,
             holdout: self.holdout,
-            seed,
             rounds: self.rounds,
             sorted_init: self.sorted_init,
             no_replacement: self.no_replacement,
@@ -259,8 +258,6 @@ impl AroundArgs {
             calibrate: self.calibrate,
             prune: self.prune.then(|| PruneOptions {
                 metric,
-                folds: self.folds,
-                seed,
                 ..Default::default()
             }),
             folds: self.folds,

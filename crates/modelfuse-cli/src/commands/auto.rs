@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
+use modelfuse::Fitted;
 use modelfuse::auto::{self, AutoOptions, EntryKind, Recommendation};
-use modelfuse::{BuildOptions, Fitted, Task, TaskHint};
 use serde_json::json;
 
 use super::{metrics_json, print_json};
@@ -85,14 +85,7 @@ pub fn run(args: AutoArgs) -> Result<()> {
         .with_context(|| format!("saving {}", fuser_path.display()))
         .map_err(|e| anyhow::Error::new(WriteError(e)))?;
     if test_dir.is_dir() {
-        let test_opts = BuildOptions {
-            task: match fitted.task {
-                Task::Multilabel { .. } => TaskHint::Multilabel,
-                _ => TaskHint::Auto,
-            },
-            classes: (fitted.task != Task::Regression).then(|| fitted.classes.clone()),
-            ..args.read.build_options()
-        };
+        let test_opts = fitted.read_options(args.read.build_options());
         let test = load::predictions(std::slice::from_ref(&test_dir), &test_opts)?;
         let fused = fitted
             .predict(&test.preds)
