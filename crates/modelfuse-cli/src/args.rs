@@ -162,7 +162,8 @@ pub struct MethodArgs {
     /// Regularisation alpha of the ridge meta-model (default 1).
     #[arg(long)]
     pub alpha: Option<f64>,
-    /// What the meta-model sees: probabilities or logits.
+    /// What the meta-model sees: probabilities or logits (stacking's default:
+    /// probabilities; blending's: logits for the logistic meta-model).
     #[arg(long, value_parser = parse::<Transform>, value_name = "T")]
     pub transform: Option<Transform>,
     /// The fraction of rows blending fits its meta-model on (default 0.5).

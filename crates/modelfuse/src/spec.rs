@@ -290,7 +290,8 @@ mod tests {
             FuserSpec::from_options(Method::Stacking, o).unwrap(),
             FuserSpec::Stacking(StackingParams {
                 meta: Some(MetaModel::Logistic { c: 0.1 }),
-                transform: None
+                // Stacking's default, written into the spec.
+                transform: Some(crate::fusers::Transform::Probabilities)
             })
         );
     }

@@ -71,3 +71,31 @@ fn every_saved_fuser_loads_and_writes_back_the_same_content() {
         assert!(same(&before, &after), "{}:\n{written}", path.display());
     }
 }
+
+/// Stacking's default transform became the probabilities; files written
+/// before keep their meaning: without the field, logits (the old default);
+/// with it, what they name. New specs always name it.
+#[test]
+fn saved_stacking_keeps_the_transform_it_was_fitted_with() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/saved/fusers");
+    let load = |name: &str| {
+        let text = std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap();
+        FittedFuser::from_json(&text).unwrap()
+    };
+    for (name, what) in [
+        ("stacking", "stacking (logistic, logits)"),
+        ("stacking-logits", "stacking (logistic, logits)"),
+        (
+            "stacking-probabilities",
+            "stacking (logistic, probabilities)",
+        ),
+    ] {
+        let fitted = load(name);
+        assert_eq!(fitted.spec().describe(fitted.task()), what, "{name}");
+    }
+    let default = modelfuse::Method::Stacking.default_spec();
+    assert_eq!(
+        serde_json::to_string(&default).unwrap(),
+        r#"{"method":"stacking","transform":"probabilities"}"#
+    );
+}

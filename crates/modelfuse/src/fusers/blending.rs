@@ -19,7 +19,9 @@ pub struct BlendingParams {
     /// The meta-model (default: as stacking's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaModel>,
-    /// What the meta-model sees (default: as stacking's).
+    /// What the meta-model sees (default: [`MetaModel::default_transform`],
+    /// logits for a logistic meta-model; stacking's default moved to the
+    /// probabilities, blending's was not measured and stays).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transform: Option<Transform>,
     /// The fraction of rows the meta-model is fitted on, in `(0, 1)`.
