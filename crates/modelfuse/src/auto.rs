@@ -109,10 +109,12 @@ impl Candidate {
 /// gives probabilities, accuracy when every model gives hard labels
 /// (log-loss of one-hot guesses says little), RMSE for regression.
 pub fn default_metric(preds: &Predictions) -> Metric {
-    match preds.task() {
-        Task::Regression => Metric::Rmse,
-        _ if (0..preds.n_models()).all(|m| preds.is_hard(m)) => Metric::Accuracy,
-        _ => Metric::LogLoss,
+    let task = preds.task();
+    let all_hard = (0..preds.n_models()).all(|m| preds.is_hard(m));
+    if task != Task::Regression && all_hard {
+        Metric::Accuracy
+    } else {
+        Metric::default_for(task)
     }
 }
 
@@ -293,13 +295,6 @@ pub fn search(
             task.name()
         )));
     }
-    let better = |a: f64, b: f64| {
-        if metric.greater_is_better() {
-            a > b
-        } else {
-            a < b
-        }
-    };
     let boot = BootstrapOptions {
         n_resamples: opts.resamples,
         confidence: 0.95,
@@ -319,7 +314,7 @@ pub fn search(
     for m in 0..preds.n_models() {
         progress(m, total, &preds.models()[m]);
         let score = verdict::bootstrap_interval(metric, preds, preds.model(m), targets, &boot)?;
-        if best.is_none_or(|(_, b)| better(score.estimate, b)) {
+        if best.is_none_or(|(_, b)| metric.better(score.estimate, b)) {
             best = Some((m, score.estimate));
         }
         leaderboard.push(Entry {
@@ -372,14 +367,7 @@ pub fn search(
     }
     // Best first; equal scores keep their order (models before fusers, then
     // candidate order), so the ranking is deterministic.
-    leaderboard.sort_by(|a, b| {
-        let (x, y) = (a.score.estimate, b.score.estimate);
-        if metric.greater_is_better() {
-            y.total_cmp(&x)
-        } else {
-            x.total_cmp(&y)
-        }
-    });
+    leaderboard.sort_by(|a, b| metric.best_first(a.score.estimate, b.score.estimate));
 
     let best_name = preds.models()[best_m].clone();
     let top_fuser = leaderboard.iter().find(|e| e.kind == EntryKind::Fuser);

@@ -72,17 +72,10 @@ pub fn prune(
     opts: &PruneOptions,
     oof: impl Fn(&Predictions) -> Result<Predictions>,
 ) -> Result<Pruning> {
-    let metric = opts.metric.unwrap_or(match preds.task() {
-        Task::Regression => Metric::Rmse,
-        _ => Metric::LogLoss,
-    });
-    let better = |a: f64, b: f64| {
-        if metric.greater_is_better() {
-            a > b
-        } else {
-            a < b
-        }
-    };
+    let metric = opts
+        .metric
+        .unwrap_or_else(|| Metric::default_for(preds.task()));
+    let better = |a: f64, b: f64| metric.better(a, b);
     let oof_score = |models: &[String]| -> Result<f64> {
         let fused = oof(&preds.subset_models(models)?)?;
         metrics::score(metric, &fused, 0, targets)
@@ -143,11 +136,7 @@ pub fn prune(
             }
         }
         let (pos, s) = best.expect("at least two models");
-        let gain = if metric.greater_is_better() {
-            s - current
-        } else {
-            current - s
-        };
+        let gain = metric.gain(s, current);
         if gain <= opts.min_gain * current.abs().max(1e-12) {
             break;
         }

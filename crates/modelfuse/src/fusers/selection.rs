@@ -202,10 +202,7 @@ impl EnsembleSelection {
 
     /// The metric optimised for `task`: the one set, or the task's default.
     pub fn metric_for(&self, task: Task) -> Metric {
-        self.metric.unwrap_or(match task {
-            Task::Regression => Metric::Rmse,
-            _ => Metric::LogLoss,
-        })
+        self.metric.unwrap_or_else(|| Metric::default_for(task))
     }
 
     /// Checks the settings that do not depend on the data.
@@ -349,19 +346,10 @@ impl EnsembleSelection {
             // so round one's scores are the models' own scores.
             let scores = greedy.candidate_scores()?;
             let mut order: Vec<usize> = (0..scores.len()).collect();
-            // Stable: equal scores keep model order. `partial_cmp` rather
-            // than `total_cmp` so that 0.0 and -0.0 tie; NaN never occurs,
-            // since an undefined metric is an error from `score_rows`.
-            order.sort_by(|&a, &b| {
-                let ord = scores[a]
-                    .partial_cmp(&scores[b])
-                    .unwrap_or(std::cmp::Ordering::Equal);
-                if metric.greater_is_better() {
-                    ord.reverse()
-                } else {
-                    ord
-                }
-            });
+            // Stable: equal scores keep model order (`best_first` ties 0.0
+            // and -0.0); NaN never occurs, since an undefined metric is an
+            // error from `score_rows`.
+            order.sort_by(|&a, &b| metric.best_first(scores[a], scores[b]));
             // Popped from the back, so the best goes last.
             greedy.init = order[..self.sorted_init]
                 .iter()
@@ -521,18 +509,11 @@ impl Solver for Greedy<'_> {
             }
             None => {
                 let scores = self.candidate_scores()?;
-                let better = |a: f64, b: f64| {
-                    if self.metric.greater_is_better() {
-                        a > b
-                    } else {
-                        a < b
-                    }
-                };
                 // In pool order and strictly better only: ties go to the
                 // lowest model index.
                 let mut best: Option<(usize, f64)> = None;
                 for (&m, &s) in self.pool.iter().zip(&scores) {
-                    if !s.is_nan() && best.is_none_or(|(_, b)| better(s, b)) {
+                    if !s.is_nan() && best.is_none_or(|(_, b)| self.metric.better(s, b)) {
                         best = Some((m, s));
                     }
                 }
@@ -545,11 +526,7 @@ impl Solver for Greedy<'_> {
             }
         };
         self.add(m, score);
-        let objective = if self.metric.greater_is_better() {
-            -score
-        } else {
-            score
-        };
+        let objective = self.metric.as_loss(score);
         // Nothing left to choose, or only one model, which every further
         // round would add again without changing the weights (auto-sklearn
         // stops there too).
