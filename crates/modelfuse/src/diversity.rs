@@ -201,10 +201,10 @@ pub struct DiversityReport {
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Shape`] when the targets are not of the kind the task needs
+/// [`ErrorKind::Shape`](crate::ErrorKind::Shape) when the targets are not of the kind the task needs
 /// (class indices, a label matrix, or real values) or do not have one entry
-/// per sample (and label); [`ErrorKind::UnknownLabel`] for a class index
-/// outside the classes; [`ErrorKind::InvalidValue`] for a regression target
+/// per sample (and label); [`ErrorKind::UnknownLabel`](crate::ErrorKind::UnknownLabel) for a class index
+/// outside the classes; [`ErrorKind::InvalidValue`](crate::ErrorKind::InvalidValue) for a regression target
 /// that is not finite.
 ///
 /// # Example
@@ -268,7 +268,7 @@ impl OracleTable {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Shape`] when the slices differ in length.
+    /// [`ErrorKind::Shape`](crate::ErrorKind::Shape) when the slices differ in length.
     pub fn from_correct(a_correct: &[bool], b_correct: &[bool]) -> Result<OracleTable> {
         same_len("correctness indicators", a_correct.len(), b_correct.len())?;
         Ok(OracleTable::count(a_correct, b_correct))
@@ -340,7 +340,7 @@ impl OracleTable {
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Shape`] when the slices differ in length.
+/// [`ErrorKind::Shape`](crate::ErrorKind::Shape) when the slices differ in length.
 pub fn disagreement(a_correct: &[bool], b_correct: &[bool]) -> Result<f64> {
     Ok(OracleTable::from_correct(a_correct, b_correct)?.disagreement())
 }
@@ -350,7 +350,7 @@ pub fn disagreement(a_correct: &[bool], b_correct: &[bool]) -> Result<f64> {
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Shape`] when the slices differ in length.
+/// [`ErrorKind::Shape`](crate::ErrorKind::Shape) when the slices differ in length.
 pub fn double_fault(a_correct: &[bool], b_correct: &[bool]) -> Result<f64> {
     Ok(OracleTable::from_correct(a_correct, b_correct)?.double_fault())
 }
@@ -360,7 +360,7 @@ pub fn double_fault(a_correct: &[bool], b_correct: &[bool]) -> Result<f64> {
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Shape`] when the slices differ in length.
+/// [`ErrorKind::Shape`](crate::ErrorKind::Shape) when the slices differ in length.
 pub fn q_statistic(a_correct: &[bool], b_correct: &[bool]) -> Result<f64> {
     Ok(OracleTable::from_correct(a_correct, b_correct)?.q_statistic())
 }
@@ -371,7 +371,7 @@ pub fn q_statistic(a_correct: &[bool], b_correct: &[bool]) -> Result<f64> {
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Shape`] when the slices differ in length.
+/// [`ErrorKind::Shape`](crate::ErrorKind::Shape) when the slices differ in length.
 pub fn error_correlation(a_correct: &[bool], b_correct: &[bool]) -> Result<f64> {
     Ok(OracleTable::from_correct(a_correct, b_correct)?.correlation())
 }
@@ -385,7 +385,7 @@ pub fn error_correlation(a_correct: &[bool], b_correct: &[bool]) -> Result<f64> 
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Shape`] when the slices differ in length.
+/// [`ErrorKind::Shape`](crate::ErrorKind::Shape) when the slices differ in length.
 ///
 /// # Example
 ///
@@ -436,7 +436,7 @@ fn kappa_from_counts(n: u64, agree: u64, chance: u128) -> f64 {
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Shape`] when the slices differ in length.
+/// [`ErrorKind::Shape`](crate::ErrorKind::Shape) when the slices differ in length.
 pub fn pearson_correlation(x: &[f64], y: &[f64]) -> Result<f64> {
     same_len("value sequences", x.len(), y.len())?;
     Ok(pearson(x, y))
@@ -484,7 +484,7 @@ impl Correctness {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Shape`] when there are no models or the vectors differ
+    /// [`ErrorKind::Shape`](crate::ErrorKind::Shape) when there are no models or the vectors differ
     /// in length.
     pub fn new(models: Vec<Vec<bool>>) -> Result<Correctness> {
         let Some(first) = models.first() else {
@@ -513,7 +513,7 @@ impl Correctness {
     ///
     /// # Errors
     ///
-    /// As [`diversity`], plus [`ErrorKind::Unsupported`] for a regression
+    /// As [`diversity`], plus [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) for a regression
     /// task, where nothing is simply right or wrong.
     pub fn from_predictions(preds: &Predictions, targets: &Targets) -> Result<Correctness> {
         targets.check_for(preds)?;

@@ -33,10 +33,7 @@ use crate::segments::FittedSegments;
 use crate::spec::FuserSpec;
 use crate::weights::Weights;
 
-/// The version of the saved-fuser format this build writes and reads. A file
-/// with a higher version was written by a newer modelfuse and is refused
-/// rather than misread.
-pub const FORMAT_VERSION: u32 = 1;
+pub use crate::format::FORMAT_VERSION;
 
 /// Temperatures fitted around the method.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -185,47 +182,21 @@ impl FittedFuser {
 
 impl FittedFuser {
     /// Serialises to pretty JSON (deterministic: fields in declaration order,
-    /// maps sorted by key).
+    /// maps sorted by key; see [`crate::format`]).
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("a fitted fuser always serialises");
-        s.push('\n');
-        s
+        crate::format::to_json(self)
     }
 
-    /// Parses a saved fitted fuser and checks it is well formed.
+    /// Parses a saved fitted fuser and checks it is well formed (see
+    /// [`crate::format`]: the version is checked first).
     ///
     /// # Errors
     ///
     /// [`ErrorKind::Format`] for malformed JSON, a newer format version,
-    /// unknown fields or methods, or weights that do not match the models.
+    /// unknown fields or methods, weights that do not match the models, or a
+    /// state that lacks what the method needs.
     pub fn from_json(text: &str) -> Result<FittedFuser> {
-        // Read the version first, so a file from a newer modelfuse gets a
-        // message about versions rather than about an unknown field.
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            Error::new(
-                ErrorKind::Format,
-                format!("expected JSON, found an error: {e}"),
-            )
-        })?;
-        match value.get("modelfuse").and_then(|v| v.as_u64()) {
-            None => {
-                return Err(Error::new(
-                    ErrorKind::Format,
-                    "expected a fitted fuser with a \"modelfuse\" format version, found none",
-                ));
-            }
-            Some(v) if v > FORMAT_VERSION as u64 => {
-                return Err(Error::new(
-                    ErrorKind::Format,
-                    format!(
-                        "expected a fitted fuser of format version {FORMAT_VERSION} or older, found version {v} (written by a newer modelfuse)"
-                    ),
-                ));
-            }
-            Some(_) => {}
-        }
-        let fitted: FittedFuser = serde_json::from_value(value)
-            .map_err(|e| Error::new(ErrorKind::Format, format!("malformed fitted fuser: {e}")))?;
+        let fitted: FittedFuser = crate::format::from_json(text, "fitted fuser", None)?;
         fitted.check()?;
         Ok(fitted)
     }

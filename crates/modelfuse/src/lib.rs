@@ -20,6 +20,22 @@
 //! * [`metrics`] and [`diversity`]: how good each model and the fusion are,
 //!   and how differently the models err.
 //!
+//! # Modules
+//!
+//! | module | what |
+//! |---|---|
+//! | [`fusers`] | one file per method: its parameters ([`MethodParams`]) and its fuser |
+//! | [`fit`] | the fit pipeline: [`FitOptions`], pruning ([`prune`]), out-of-fold predictions ([`cv`]) |
+//! | [`calibrate`] | temperature scaling of models and of the fused output |
+//! | [`format`](mod@format) | the versioned JSON envelope of saved files ([`FittedFuser`], [`cascade::FittedCascade`]) |
+//! | [`metrics`] | the [`metrics::Metric`] enum and metrics equal to scikit-learn's |
+//! | [`diversity`] | pairwise and ensemble-level diversity |
+//! | [`verdict`] | bootstrap intervals and paired comparisons: does fusion really help? |
+//! | [`auto`] | the nested-CV search over candidate fusers and its honest recommendation |
+//! | [`cascade`] | cost-aware cascades: run cheap models first, stop when confident |
+//! | [`segments`] | serial fusion of documents cut into segments |
+//! | [`learn`] | the solvers learned fusers use (L-BFGS, logistic, ridge, NNLS, simplex), seeded folds and RNG |
+//!
 //! # Example
 //!
 //! ```
@@ -52,6 +68,7 @@ pub mod diversity;
 mod error;
 pub mod fit;
 mod fitted;
+pub mod format;
 mod fuser;
 pub mod fusers;
 pub mod learn;

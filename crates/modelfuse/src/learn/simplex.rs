@@ -163,7 +163,7 @@ impl Objective {
     ///
     /// # Errors
     ///
-    /// As [`optimize_weights`], and [`ErrorKind::InvalidWeights`] when there
+    /// As [`optimize_weights`], and [`ErrorKind::InvalidWeights`](crate::ErrorKind::InvalidWeights) when there
     /// is not one weight per model.
     ///
     /// # Example
@@ -258,13 +258,13 @@ impl SimplexOptions {
 ///
 /// # Errors
 ///
-/// * [`ErrorKind::Unsupported`] when the objective does not apply to the
+/// * [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) when the objective does not apply to the
 ///   task (see [`Objective::applies_to`]).
-/// * [`ErrorKind::Shape`] when the targets are of the wrong kind or length,
-///   or there are no samples; [`ErrorKind::UnknownLabel`] when a class index
-///   is out of range; [`ErrorKind::InvalidValue`] when a true value is not
+/// * [`ErrorKind::Shape`](crate::ErrorKind::Shape) when the targets are of the wrong kind or length,
+///   or there are no samples; [`ErrorKind::UnknownLabel`](crate::ErrorKind::UnknownLabel) when a class index
+///   is out of range; [`ErrorKind::InvalidValue`](crate::ErrorKind::InvalidValue) when a true value is not
 ///   finite.
-/// * [`ErrorKind::InvalidParameter`] when `opts` is invalid.
+/// * [`ErrorKind::InvalidParameter`](crate::ErrorKind::InvalidParameter) when `opts` is invalid.
 ///
 /// # Example
 ///
@@ -1084,11 +1084,11 @@ impl SearchOptions {
 ///
 /// # Errors
 ///
-/// * [`ErrorKind::Unsupported`] when the metric does not apply to the task.
+/// * [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) when the metric does not apply to the task.
 /// * The target errors of [`optimize_weights`], and
-///   [`ErrorKind::InvalidValue`] when the metric is undefined on these
+///   [`ErrorKind::InvalidValue`](crate::ErrorKind::InvalidValue) when the metric is undefined on these
 ///   targets (ROC-AUC with a class that never occurs, say).
-/// * [`ErrorKind::InvalidParameter`] when `opts` is invalid.
+/// * [`ErrorKind::InvalidParameter`](crate::ErrorKind::InvalidParameter) when `opts` is invalid.
 ///
 /// # Example
 ///
