@@ -167,7 +167,8 @@ pub struct MethodArgs {
     /// Regularisation alpha of the ridge meta-model (default 1).
     #[arg(long)]
     pub alpha: Option<f64>,
-    /// What the meta-model sees: probabilities or logits.
+    /// What the meta-model sees: probabilities or logits (stacking's default:
+    /// probabilities; blending's: logits for the logistic meta-model).
     #[arg(long, value_parser = parse::<Transform>, value_name = "T")]
     pub transform: Option<Transform>,
     /// The fraction of rows blending fits its meta-model on (default 0.5).
@@ -191,7 +192,7 @@ pub struct MethodArgs {
 }
 
 impl MethodArgs {
-    pub fn spec_options(&self, seed: Option<u64>) -> SpecOptions {
+    pub fn spec_options(&self) -> SpecOptions {
         SpecOptions {
             weights: self.weights.clone(),
             by: self.by,
@@ -203,7 +204,6 @@ impl MethodArgs {
             alpha: self.alpha,
             transform: self.transform,
             holdout: self.holdout,
-            seed,
             rounds: self.rounds,
             sorted_init: self.sorted_init,
             no_replacement: self.no_replacement,
@@ -264,8 +264,6 @@ impl AroundArgs {
             calibrate: self.calibrate,
             prune: self.prune.then(|| PruneOptions {
                 metric,
-                folds: self.folds,
-                seed,
                 ..Default::default()
             }),
             folds: self.folds,

@@ -192,14 +192,7 @@ pub fn fuser(path: &Path) -> Result<modelfuse::FittedFuser> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the fitted fuser {}", path.display()))?;
     expect_kind(&text, path, modelfuse_io::FittedKind::Fuser)?;
-    let mut fitted =
-        modelfuse::FittedFuser::from_json(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-    // Files saved before class names were canonicalised may spell `1` as
-    // `1.0`; the predictions they are applied to no longer do.
-    for c in &mut fitted.classes {
-        *c = modelfuse::canonical_class(c).into_owned();
-    }
-    Ok(fitted)
+    modelfuse::FittedFuser::from_json(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
 /// Refuses a saved file of another kind than the command reads, in words.

@@ -22,14 +22,18 @@
 
 use serde::Serialize;
 
-use crate::cv;
 use crate::error::{Error, Result};
-use crate::fitted::{FitOptions, FittedFuser};
-use crate::fusers::{MetaModel, TieBreak, Transform};
+use crate::fit::prune::PruneOptions;
+use crate::fit::{self, FitOptions, cv};
+use crate::fitted::FittedFuser;
+use crate::fusers::method::NamedWeights;
+use crate::fusers::{
+    BlendingParams, MetaModel, OptimizedParams, RankParams, ScoreWeightedParams, SelectionParams,
+    StackingParams, TieBreak, Transform, VoteParams, WeightedParams,
+};
 use crate::metrics::{self, Metric};
 use crate::predictions::{Predictions, Targets, Task};
-use crate::prune::PruneOptions;
-use crate::spec::{FuserSpec, NamedWeights};
+use crate::spec::FuserSpec;
 use crate::verdict::{self, BootstrapOptions, Comparison, Interval};
 
 /// Settings of the search.
@@ -93,7 +97,6 @@ impl Candidate {
         FitOptions {
             prune: self.prune.then(|| PruneOptions {
                 metric: Some(metric),
-                seed,
                 ..Default::default()
             }),
             seed,
@@ -106,111 +109,89 @@ impl Candidate {
 /// gives probabilities, accuracy when every model gives hard labels
 /// (log-loss of one-hot guesses says little), RMSE for regression.
 pub fn default_metric(preds: &Predictions) -> Metric {
-    match preds.task() {
-        Task::Regression => Metric::Rmse,
-        _ if (0..preds.n_models()).all(|m| preds.is_hard(m)) => Metric::Accuracy,
-        _ => Metric::LogLoss,
+    let task = preds.task();
+    let all_hard = (0..preds.n_models()).all(|m| preds.is_hard(m));
+    if task != Task::Regression && all_hard {
+        Metric::Accuracy
+    } else {
+        Metric::default_for(task)
     }
 }
 
 /// The candidates tried by default for a task and metric; `seed` seeds the
-/// ones with random choices (blending's split, selection's bags).
+/// ones with random choices (blending's split, selection's bags), and is
+/// written into their specs so the report says which seed each used.
 pub fn default_candidates(task: Task, metric: Metric, seed: u64) -> Vec<Candidate> {
     use FuserSpec as S;
+    let mean = || S::Mean(Default::default());
+    let optimized = |by, geometric| S::Optimized(OptimizedParams { by, geometric });
+    let stacking = |meta, transform| {
+        S::Stacking(StackingParams {
+            meta: Some(meta),
+            transform,
+        })
+    };
+    let selection = S::Selection(SelectionParams {
+        by: Some(metric),
+        ..Default::default()
+    });
     let mut v = Vec::new();
     match task {
         Task::Regression => {
-            v.push(Candidate::plain(S::Mean));
-            v.push(Candidate::plain(S::Median));
-            v.push(Candidate::plain(S::Optimized {
-                by: None,
-                geometric: false,
-            }));
-            v.push(Candidate::plain(S::Stacking {
-                meta: Some(MetaModel::Ridge { alpha: 1.0 }),
-                transform: None,
-            }));
-            v.push(Candidate::plain(S::Stacking {
-                meta: Some(MetaModel::Nnls),
-                transform: None,
-            }));
-            v.push(Candidate::plain(S::Selection {
-                by: Some(metric),
-                rounds: 50,
-                sorted_init: 0,
-                replacement: true,
-                bags: 0,
-                bag_fraction: 0.5,
-                seed,
-            }));
-            v.push(Candidate::pruned(S::Mean));
+            v.push(Candidate::plain(mean()));
+            v.push(Candidate::plain(S::Median(Default::default())));
+            v.push(Candidate::plain(optimized(None, false)));
+            v.push(Candidate::plain(stacking(
+                MetaModel::Ridge { alpha: 1.0 },
+                None,
+            )));
+            v.push(Candidate::plain(stacking(MetaModel::Nnls, None)));
+            v.push(Candidate::plain(selection));
+            v.push(Candidate::pruned(mean()));
         }
         _ => {
-            v.push(Candidate::plain(S::Mean));
-            v.push(Candidate::plain(S::Geometric));
-            v.push(Candidate::plain(S::Median));
-            v.push(Candidate::plain(S::Vote {
-                weights: None,
-                tie: TieBreak::Soft,
-            }));
-            v.push(Candidate::plain(S::Vote {
-                weights: None,
-                tie: TieBreak::BestModel,
-            }));
+            v.push(Candidate::plain(mean()));
+            v.push(Candidate::plain(S::Geometric(Default::default())));
+            v.push(Candidate::plain(S::Median(Default::default())));
+            for tie in [TieBreak::Soft, TieBreak::BestModel] {
+                v.push(Candidate::plain(S::Vote(VoteParams {
+                    tie,
+                    ..Default::default()
+                })));
+            }
             if task.is_single_label() {
-                v.push(Candidate::plain(S::Rank { weights: None }));
+                v.push(Candidate::plain(S::Rank(RankParams::default())));
             }
-            v.push(Candidate::plain(S::ScoreWeighted {
+            v.push(Candidate::plain(S::ScoreWeighted(ScoreWeightedParams {
                 by: metric,
-                power: 1.0,
-            }));
-            v.push(Candidate::plain(S::Optimized {
-                by: None,
-                geometric: false,
-            }));
-            v.push(Candidate::plain(S::Optimized {
-                by: None,
-                geometric: true,
-            }));
+                ..Default::default()
+            })));
+            v.push(Candidate::plain(optimized(None, false)));
+            v.push(Candidate::plain(optimized(None, true)));
             if metric != Metric::LogLoss {
-                v.push(Candidate::plain(S::Optimized {
-                    by: Some(metric),
-                    geometric: false,
-                }));
+                v.push(Candidate::plain(optimized(Some(metric), false)));
             }
-            v.push(Candidate::plain(S::Stacking {
-                meta: Some(MetaModel::Logistic { c: 1.0 }),
-                transform: Some(Transform::Logits),
-            }));
-            v.push(Candidate::plain(S::Stacking {
-                meta: Some(MetaModel::Logistic { c: 1.0 }),
-                transform: Some(Transform::Probabilities),
-            }));
-            v.push(Candidate::plain(S::Stacking {
-                meta: Some(MetaModel::Linear),
-                transform: None,
-            }));
-            v.push(Candidate::plain(S::Blending {
-                meta: Some(MetaModel::Logistic { c: 1.0 }),
-                transform: None,
-                holdout: 0.5,
-                seed,
-            }));
-            v.push(Candidate::plain(S::Selection {
-                by: Some(metric),
-                rounds: 50,
-                sorted_init: 0,
-                replacement: true,
-                bags: 0,
-                bag_fraction: 0.5,
-                seed,
-            }));
-            v.push(Candidate::pruned(S::Mean));
-            v.push(Candidate::pruned(S::Optimized {
-                by: None,
-                geometric: false,
-            }));
+            let logistic = MetaModel::Logistic { c: 1.0 };
+            v.push(Candidate::plain(stacking(
+                logistic,
+                Some(Transform::Logits),
+            )));
+            v.push(Candidate::plain(stacking(
+                logistic,
+                Some(Transform::Probabilities),
+            )));
+            v.push(Candidate::plain(stacking(MetaModel::Linear, None)));
+            v.push(Candidate::plain(S::Blending(BlendingParams {
+                meta: Some(logistic),
+                ..Default::default()
+            })));
+            v.push(Candidate::plain(selection));
+            v.push(Candidate::pruned(mean()));
+            v.push(Candidate::pruned(optimized(None, false)));
         }
+    }
+    for c in &mut v {
+        c.spec = c.spec.with_seed(seed);
     }
     v
 }
@@ -314,13 +295,6 @@ pub fn search(
             task.name()
         )));
     }
-    let better = |a: f64, b: f64| {
-        if metric.greater_is_better() {
-            a > b
-        } else {
-            a < b
-        }
-    };
     let boot = BootstrapOptions {
         n_resamples: opts.resamples,
         confidence: 0.95,
@@ -340,7 +314,7 @@ pub fn search(
     for m in 0..preds.n_models() {
         progress(m, total, &preds.models()[m]);
         let score = verdict::bootstrap_interval(metric, preds, preds.model(m), targets, &boot)?;
-        if best.is_none_or(|(_, b)| better(score.estimate, b)) {
+        if best.is_none_or(|(_, b)| metric.better(score.estimate, b)) {
             best = Some((m, score.estimate));
         }
         leaderboard.push(Entry {
@@ -364,7 +338,7 @@ pub fn search(
             skipped.push(Skipped { name, reason });
             continue;
         }
-        let evaluated = cv::cross_val_predict(
+        let evaluated = fit::out_of_fold(
             &cand.spec,
             &cand.options(metric, opts.seed),
             preds,
@@ -393,14 +367,7 @@ pub fn search(
     }
     // Best first; equal scores keep their order (models before fusers, then
     // candidate order), so the ranking is deterministic.
-    leaderboard.sort_by(|a, b| {
-        let (x, y) = (a.score.estimate, b.score.estimate);
-        if metric.greater_is_better() {
-            y.total_cmp(&x)
-        } else {
-            x.total_cmp(&y)
-        }
-    });
+    leaderboard.sort_by(|a, b| metric.best_first(a.score.estimate, b.score.estimate));
 
     let best_name = preds.models()[best_m].clone();
     let top_fuser = leaderboard.iter().find(|e| e.kind == EntryKind::Fuser);
@@ -435,7 +402,8 @@ pub fn search(
                 .iter()
                 .map(|m| (m.clone(), if *m == best_name { 1.0 } else { 0.0 }))
                 .collect();
-            let fitted = FuserSpec::Weighted { weights }.fit(preds, Some(targets))?;
+            let fitted =
+                FuserSpec::Weighted(WeightedParams { weights }).fit(preds, Some(targets))?;
             (
                 Recommendation::Model {
                     name: best_name.clone(),
@@ -467,7 +435,8 @@ pub fn search(
 /// still runs it on request.
 fn too_big(cand: &Candidate, preds: &Predictions, train_rows: usize) -> Option<String> {
     let meta = match &cand.spec {
-        FuserSpec::Stacking { meta, .. } | FuserSpec::Blending { meta, .. } => {
+        FuserSpec::Stacking(StackingParams { meta, .. })
+        | FuserSpec::Blending(BlendingParams { meta, .. }) => {
             meta.unwrap_or_else(|| MetaModel::default_for(preds.task()))
         }
         _ => return None,

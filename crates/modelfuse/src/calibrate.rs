@@ -48,7 +48,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::learn::driver::{Driver, Solver, Step};
-use crate::learn::simplex::{PROBABILITY_FLOOR, check_targets};
+use crate::learn::simplex::PROBABILITY_FLOOR;
 use crate::metrics;
 use crate::predictions::{Predictions, Targets, Task, sigmoid};
 
@@ -265,13 +265,7 @@ pub fn calibrate_models(
     if task == Task::Regression {
         return Err(regression_unsupported());
     }
-    check_targets(
-        task,
-        preds.n_samples(),
-        preds.n_outputs(),
-        Some(preds.ids()),
-        targets,
-    )?;
+    targets.check_for(preds)?;
     let k = preds.n_outputs();
     let mut temps = Vec::with_capacity(preds.n_models());
     for m in 0..preds.n_models() {
@@ -429,7 +423,7 @@ impl Likelihood {
                 "expected probabilities in [0, 1] to calibrate, found {p}"
             )));
         }
-        check_targets(task, rows.len() / k, k, None, targets)?;
+        targets.check(task, rows.len() / k, k, None)?;
         Ok(match targets {
             Targets::Classes(y) => Likelihood {
                 width: k,
@@ -441,7 +435,7 @@ impl Likelihood {
                 logits: rows.iter().flat_map(|&p| [0.0, logit(p)]).collect(),
                 truth: matrix.iter().map(|&on| usize::from(on)).collect(),
             },
-            Targets::Values(_) => unreachable!("check_targets matched the targets to the task"),
+            Targets::Values(_) => unreachable!("Targets::check matched the targets to the task"),
         })
     }
 

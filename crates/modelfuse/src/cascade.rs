@@ -560,6 +560,24 @@ fn pareto(points: &[FrontierPoint]) -> Vec<FrontierPoint> {
 }
 
 impl FittedCascade {
+    /// Serialises to pretty JSON (see [`crate::format`]).
+    pub fn to_json(&self) -> String {
+        crate::format::to_json(self)
+    }
+
+    /// Parses a saved cascade, version and kind first (see
+    /// [`crate::format`]), and checks it.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Format`] for malformed JSON, a newer format version or
+    /// another kind; those of [`FittedCascade::check`].
+    pub fn from_json(text: &str) -> Result<FittedCascade> {
+        let fitted: FittedCascade = crate::format::from_json(text, "cascade", Some("cascade"))?;
+        fitted.check()?;
+        Ok(fitted)
+    }
+
     /// Checks a loaded cascade.
     ///
     /// # Errors
@@ -567,22 +585,16 @@ impl FittedCascade {
     /// [`ErrorKind::Format`] for a newer format or another kind;
     /// [`ErrorKind::InvalidParameter`] for inconsistent fields.
     pub fn check(&self) -> Result<()> {
-        if self.modelfuse > crate::FORMAT_VERSION {
+        if self.modelfuse > crate::FORMAT_VERSION || self.kind != "cascade" {
+            // What `from_json` checks first; a cascade built in code can
+            // still be wrong here.
             return Err(Error::new(
                 ErrorKind::Format,
                 format!(
-                    "this cascade has format version {}, newer than the {} this modelfuse reads; upgrade modelfuse",
-                    self.modelfuse,
-                    crate::FORMAT_VERSION
-                ),
-            ));
-        }
-        if self.kind != "cascade" {
-            return Err(Error::new(
-                ErrorKind::Format,
-                format!(
-                    "expected a cascade (kind \"cascade\"), found {:?}",
-                    self.kind
+                    "expected a cascade (kind \"cascade\") of format version {} or older, found kind {:?}, version {}",
+                    crate::FORMAT_VERSION,
+                    self.kind,
+                    self.modelfuse
                 ),
             ));
         }

@@ -86,8 +86,8 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::predictions::{Predictions, Targets, Task};
+use crate::error::{Error, Result};
+use crate::predictions::{Predictions, Targets};
 
 /// The diversity of one pair of models (`a` before `b` in model order).
 ///
@@ -201,10 +201,10 @@ pub struct DiversityReport {
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Shape`] when the targets are not of the kind the task needs
+/// [`ErrorKind::Shape`](crate::ErrorKind::Shape) when the targets are not of the kind the task needs
 /// (class indices, a label matrix, or real values) or do not have one entry
-/// per sample (and label); [`ErrorKind::UnknownLabel`] for a class index
-/// outside the classes; [`ErrorKind::InvalidValue`] for a regression target
+/// per sample (and label); [`ErrorKind::UnknownLabel`](crate::ErrorKind::UnknownLabel) for a class index
+/// outside the classes; [`ErrorKind::InvalidValue`](crate::ErrorKind::InvalidValue) for a regression target
 /// that is not finite.
 ///
 /// # Example
@@ -236,7 +236,7 @@ pub struct DiversityReport {
 /// # Ok::<(), modelfuse::Error>(())
 /// ```
 pub fn diversity(preds: &Predictions, targets: &Targets) -> Result<DiversityReport> {
-    check_targets(preds, targets)?;
+    targets.check_for(preds)?;
     let (pairs, summary) = match targets {
         Targets::Values(y) => regression_diversity(preds, y),
         _ => classification_diversity(preds, &Decisions::new(preds, targets)?),
@@ -268,7 +268,7 @@ impl OracleTable {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Shape`] when the slices differ in length.
+    /// [`ErrorKind::Shape`](crate::ErrorKind::Shape) when the slices differ in length.
     pub fn from_correct(a_correct: &[bool], b_correct: &[bool]) -> Result<OracleTable> {
         same_len("correctness indicators", a_correct.len(), b_correct.len())?;
         Ok(OracleTable::count(a_correct, b_correct))
@@ -340,7 +340,7 @@ impl OracleTable {
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Shape`] when the slices differ in length.
+/// [`ErrorKind::Shape`](crate::ErrorKind::Shape) when the slices differ in length.
 pub fn disagreement(a_correct: &[bool], b_correct: &[bool]) -> Result<f64> {
     Ok(OracleTable::from_correct(a_correct, b_correct)?.disagreement())
 }
@@ -350,7 +350,7 @@ pub fn disagreement(a_correct: &[bool], b_correct: &[bool]) -> Result<f64> {
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Shape`] when the slices differ in length.
+/// [`ErrorKind::Shape`](crate::ErrorKind::Shape) when the slices differ in length.
 pub fn double_fault(a_correct: &[bool], b_correct: &[bool]) -> Result<f64> {
     Ok(OracleTable::from_correct(a_correct, b_correct)?.double_fault())
 }
@@ -360,7 +360,7 @@ pub fn double_fault(a_correct: &[bool], b_correct: &[bool]) -> Result<f64> {
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Shape`] when the slices differ in length.
+/// [`ErrorKind::Shape`](crate::ErrorKind::Shape) when the slices differ in length.
 pub fn q_statistic(a_correct: &[bool], b_correct: &[bool]) -> Result<f64> {
     Ok(OracleTable::from_correct(a_correct, b_correct)?.q_statistic())
 }
@@ -371,7 +371,7 @@ pub fn q_statistic(a_correct: &[bool], b_correct: &[bool]) -> Result<f64> {
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Shape`] when the slices differ in length.
+/// [`ErrorKind::Shape`](crate::ErrorKind::Shape) when the slices differ in length.
 pub fn error_correlation(a_correct: &[bool], b_correct: &[bool]) -> Result<f64> {
     Ok(OracleTable::from_correct(a_correct, b_correct)?.correlation())
 }
@@ -385,7 +385,7 @@ pub fn error_correlation(a_correct: &[bool], b_correct: &[bool]) -> Result<f64> 
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Shape`] when the slices differ in length.
+/// [`ErrorKind::Shape`](crate::ErrorKind::Shape) when the slices differ in length.
 ///
 /// # Example
 ///
@@ -436,7 +436,7 @@ fn kappa_from_counts(n: u64, agree: u64, chance: u128) -> f64 {
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Shape`] when the slices differ in length.
+/// [`ErrorKind::Shape`](crate::ErrorKind::Shape) when the slices differ in length.
 pub fn pearson_correlation(x: &[f64], y: &[f64]) -> Result<f64> {
     same_len("value sequences", x.len(), y.len())?;
     Ok(pearson(x, y))
@@ -484,7 +484,7 @@ impl Correctness {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Shape`] when there are no models or the vectors differ
+    /// [`ErrorKind::Shape`](crate::ErrorKind::Shape) when there are no models or the vectors differ
     /// in length.
     pub fn new(models: Vec<Vec<bool>>) -> Result<Correctness> {
         let Some(first) = models.first() else {
@@ -513,10 +513,10 @@ impl Correctness {
     ///
     /// # Errors
     ///
-    /// As [`diversity`], plus [`ErrorKind::Unsupported`] for a regression
+    /// As [`diversity`], plus [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) for a regression
     /// task, where nothing is simply right or wrong.
     pub fn from_predictions(preds: &Predictions, targets: &Targets) -> Result<Correctness> {
-        check_targets(preds, targets)?;
+        targets.check_for(preds)?;
         Ok(Decisions::new(preds, targets)?.correctness())
     }
 
@@ -630,7 +630,7 @@ struct Decisions {
 }
 
 impl Decisions {
-    /// Expects targets already checked against `preds` by [`check_targets`].
+    /// Expects targets already checked against `preds` by [`Targets::check_for`].
     fn new(preds: &Predictions, targets: &Targets) -> Result<Decisions> {
         let models = 0..preds.n_models();
         match targets {
@@ -842,81 +842,10 @@ fn same_len(what: &str, a: usize, b: usize) -> Result<()> {
     }
 }
 
-/// Checks that `targets` are of the kind the task needs and have one entry
-/// per sample (and label), so the measures can index them freely.
-fn check_targets(preds: &Predictions, targets: &Targets) -> Result<()> {
-    let task = preds.task();
-    let (n, k) = (preds.n_samples(), preds.n_outputs());
-    let expected = match task {
-        Task::Binary | Task::Multiclass { .. } => "class indices",
-        Task::Multilabel { .. } => "a label matrix",
-        Task::Regression => "real values",
-    };
-    let found = match targets {
-        Targets::Classes(_) => "class indices",
-        Targets::Multilabel { .. } => "a label matrix",
-        Targets::Values(_) => "real values",
-    };
-    if expected != found {
-        return Err(Error::shape(format!(
-            "expected {expected} as targets for a {} task, found {found}",
-            task.name()
-        )));
-    }
-    let len_error = |found: usize| {
-        Error::shape(format!(
-            "expected one target per sample ({n}), found {found}"
-        ))
-    };
-    match targets {
-        Targets::Classes(v) => {
-            if v.len() != n {
-                return Err(len_error(v.len()));
-            }
-            if let Some(i) = v.iter().position(|&c| c >= k) {
-                return Err(Error::new(
-                    ErrorKind::UnknownLabel,
-                    format!(
-                        "expected a class index below {k} as the target, found {}",
-                        v[i]
-                    ),
-                )
-                .with_id(preds.ids()[i].clone()));
-            }
-        }
-        Targets::Multilabel { n_labels, matrix } => {
-            if *n_labels != k {
-                return Err(Error::shape(format!(
-                    "expected targets over {k} labels, found {n_labels}"
-                )));
-            }
-            if matrix.len() != n * k {
-                return Err(Error::shape(format!(
-                    "expected {n} samples × {k} labels = {} target indicators, found {}",
-                    n * k,
-                    matrix.len()
-                )));
-            }
-        }
-        Targets::Values(v) => {
-            if v.len() != n {
-                return Err(len_error(v.len()));
-            }
-            if let Some(i) = v.iter().position(|x| !x.is_finite()) {
-                return Err(Error::invalid_value(format!(
-                    "expected a finite true value, found {}",
-                    v[i]
-                ))
-                .with_id(preds.ids()[i].clone()));
-            }
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
     use crate::predictions::{BuildOptions, Content, ModelOutput, TaskHint};
     use proptest::prelude::*;
 
@@ -1247,12 +1176,12 @@ mod tests {
         );
         let e = diversity(&p, &Targets::Classes(vec![0, 1, 1])).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Shape);
-        assert_eq!(e.to_string(), "expected one target per sample (2), found 3");
+        assert_eq!(e.to_string(), "expected targets for 2 samples, found 3");
         let e = diversity(&p, &Targets::Classes(vec![0, 2])).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::UnknownLabel);
         assert_eq!(
             e.to_string(),
-            "id '1': expected a class index below 2 as the target, found 2"
+            "id '1': expected a class index below 2, found 2"
         );
         let e = diversity(
             &p,
@@ -1295,7 +1224,10 @@ mod tests {
             },
         )
         .unwrap_err();
-        assert_eq!(e.to_string(), "expected targets over 2 labels, found 3");
+        assert_eq!(
+            e.to_string(),
+            "expected a label matrix with 2 labels, found 3 labels"
+        );
         let e = diversity(
             &p,
             &Targets::Multilabel {
@@ -1306,7 +1238,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "expected 1 samples × 2 labels = 2 target indicators, found 3"
+            "expected a 1 × 2 label matrix (2 values), found 3 values"
         );
     }
 

@@ -1,5 +1,5 @@
-//! [`FittedFuser`]: a fitted fuser in its saved, versioned form, and the
-//! fitting that produces it ([`FuserSpec::fit_with`]).
+//! [`FittedFuser`]: a fitted fuser in its saved, versioned form; the fit
+//! that produces it is [`crate::fit`]'s.
 //!
 //! A saved fuser is a JSON object:
 //!
@@ -14,131 +14,26 @@
 //!
 //! with, when they were asked for, `calibration` (temperatures) and
 //! `dropped` (models pruned away, with the reason). Loading checks the
-//! format version; predicting checks that the models and classes it is given
+//! format version first, then the shape, then builds the fuser, so a file
+//! whose state lacks what its method needs is refused when it is read, not
+//! when it is used; predicting checks that the models and classes it is given
 //! are the ones it was fitted on, by name.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
-use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 use crate::calibrate::{self, Temperature};
-use crate::cv;
 use crate::error::{Error, ErrorKind, Result};
-use crate::fuser::{Fitted, Fuser};
-use crate::fusers::{
-    EnsembleSelection, FittedMeta, FittedStacking, GeometricMean, MajorityVote, Mean, Median,
-    MetaModel, RankAverage, ScoreWeighted, Stacking, StackingFit, TieBreak, WeightedMean,
-};
-use crate::learn::{folds, simplex};
-use crate::metrics::Metric;
-use crate::predictions::{Predictions, Targets, Task};
-use crate::prune::{self, Dropped, PruneOptions};
+use crate::fuser::Fitted;
+use crate::fusers::FittedState;
+use crate::predictions::{BuildOptions, Predictions, Targets, Task, TaskHint};
 use crate::segments::FittedSegments;
-use crate::spec::{FuserSpec, NamedWeights};
+use crate::spec::FuserSpec;
 use crate::weights::Weights;
 
-/// The version of the saved-fuser format this build writes and reads. A file
-/// with a higher version was written by a newer modelfuse and is refused
-/// rather than misread.
-pub const FORMAT_VERSION: u32 = 1;
-
-/// Which temperatures to fit (see [`crate::calibrate`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Calibrate {
-    /// No calibration.
-    #[default]
-    None,
-    /// One temperature per model, applied before fusing.
-    Models,
-    /// One temperature for the fused output, fitted on out-of-fold fused
-    /// predictions.
-    Output,
-    /// Both.
-    Both,
-}
-
-impl Calibrate {
-    fn models(self) -> bool {
-        matches!(self, Calibrate::Models | Calibrate::Both)
-    }
-
-    fn output(self) -> bool {
-        matches!(self, Calibrate::Output | Calibrate::Both)
-    }
-}
-
-impl FromStr for Calibrate {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Calibrate> {
-        Ok(match s {
-            "none" => Calibrate::None,
-            "models" => Calibrate::Models,
-            "output" => Calibrate::Output,
-            "both" => Calibrate::Both,
-            _ => {
-                return Err(Error::param(format!(
-                    "expected a calibration among [none, models, output, both], found '{s}'"
-                )));
-            }
-        })
-    }
-}
-
-impl fmt::Display for Calibrate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Calibrate::None => "none",
-            Calibrate::Models => "models",
-            Calibrate::Output => "output",
-            Calibrate::Both => "both",
-        })
-    }
-}
-
-/// What surrounds a method's own fit: pruning, calibration, and the folds
-/// used when out-of-fold predictions are needed.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FitOptions {
-    /// Temperatures to fit.
-    pub calibrate: Calibrate,
-    /// Drop models that do not help before fitting.
-    pub prune: Option<PruneOptions>,
-    /// Folds for out-of-fold predictions (output calibration).
-    pub folds: usize,
-    /// Seed of the folds.
-    pub seed: u64,
-}
-
-impl Default for FitOptions {
-    fn default() -> Self {
-        FitOptions {
-            calibrate: Calibrate::None,
-            prune: None,
-            folds: 5,
-            seed: 0,
-        }
-    }
-}
-
-/// What a fitted fuser learned; empty for methods that learn nothing.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FittedState {
-    /// Per-model weights, in the order of [`FittedFuser::models`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub weights: Option<Weights>,
-    /// Per-model validation scores: those the weights were derived from
-    /// (score-weighted), or the accuracies that rank models for the
-    /// best-model tie rule (vote).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scores: Option<Vec<f64>>,
-    /// The fitted meta-model (stacking, blending).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<FittedMeta>,
-}
+pub use crate::format::FORMAT_VERSION;
 
 /// Temperatures fitted around the method.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -152,368 +47,173 @@ pub struct Calibration {
     pub output: Option<Temperature>,
 }
 
+/// A model pruned away at fit time, and why (see [`crate::prune`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dropped {
+    /// The model.
+    pub model: String,
+    /// Why, in words.
+    pub reason: String,
+}
+
 /// A fitted fuser in its saved form: the spec, the models and classes it was
 /// fitted on, and what it learned. It is itself [`Fitted`]: `predict` checks
 /// and reorders the incoming models and classes by name first.
+///
+/// Built by [`FuserSpec::fit_with`] or [`FittedFuser::from_json`], which
+/// both check it; the fields are read through accessors so that nothing can
+/// break what they checked.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FittedFuser {
     /// The saved-format version ([`FORMAT_VERSION`] when written).
-    pub modelfuse: u32,
-    /// The method and its settings.
-    pub spec: FuserSpec,
+    modelfuse: u32,
+    /// The method and its settings (seeds resolved).
+    spec: FuserSpec,
     /// The task it was fitted for.
-    pub task: Task,
+    task: Task,
     /// The models, by name, in the order the state refers to them.
-    pub models: Vec<String>,
+    models: Vec<String>,
     /// The classes, in output order.
-    pub classes: Vec<String>,
+    classes: Vec<String>,
     /// What was learned.
-    pub state: FittedState,
+    state: FittedState,
     /// Temperatures, when calibration was asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub calibration: Option<Calibration>,
+    calibration: Option<Calibration>,
     /// Models pruned away at fit time (and why); `predict` ignores them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub dropped: Vec<Dropped>,
+    dropped: Vec<Dropped>,
     /// For a fuser fitted on segments (rows of documents): the order of
     /// pooling and fusing, the pooling, and learned aggregators. Such a
     /// fuser predicts with [`FittedFuser::predict_segments`] only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub segments: Option<FittedSegments>,
+    pub(crate) segments: Option<FittedSegments>,
 }
 
-impl FuserSpec {
-    /// Fits the fuser on `preds` and, for methods that learn, `targets`.
-    ///
-    /// # Errors
-    ///
-    /// Labels missing for a method that learns from them; weights naming
-    /// models that are not there (or leaving some out); a method that does
-    /// not apply to the task; or any error of the method's own fit.
-    pub fn fit(&self, preds: &Predictions, targets: Option<&Targets>) -> Result<FittedFuser> {
-        self.fit_with(preds, targets, &FitOptions::default())
-    }
-
-    /// Fits with pruning and calibration around the method (see
-    /// [`FitOptions`]).
-    ///
-    /// # Errors
-    ///
-    /// As [`FuserSpec::fit`]; pruning and calibration need labels.
-    pub fn fit_with(
-        &self,
+impl FittedFuser {
+    /// A fitted fuser over the models and classes of `preds`, checked as a
+    /// loaded file would be.
+    pub(crate) fn new(
+        spec: FuserSpec,
         preds: &Predictions,
-        targets: Option<&Targets>,
-        options: &FitOptions,
+        state: FittedState,
+        calibration: Option<Calibration>,
+        dropped: Vec<Dropped>,
     ) -> Result<FittedFuser> {
-        self.check()?;
-        let needs =
-            self.needs_targets() || options.prune.is_some() || options.calibrate != Calibrate::None;
-        let targets = match (targets, needs) {
-            (Some(t), _) => Some(t),
-            (None, false) => None,
-            (None, true) => {
-                let what = if self.needs_targets() {
-                    format!("{} learns", self.method())
-                } else {
-                    "pruning and calibration learn".to_string()
-                };
-                return Err(Error::param(format!(
-                    "{what} from labels; pass the validation labels"
-                )));
-            }
-        };
-        // Pruning: the method is then fitted on the kept models only.
-        let (preds, dropped) = match (&options.prune, targets) {
-            (Some(p), Some(t)) => {
-                let pruning = prune::prune(self, preds, t, p)?;
-                (
-                    Cow::Owned(preds.subset_models(&pruning.kept)?),
-                    pruning.dropped,
-                )
-            }
-            _ => (Cow::Borrowed(preds), Vec::new()),
-        };
-        let (calibrated, model_temps) = match (options.calibrate.models(), targets) {
-            (true, Some(t)) => {
-                let (p, temps) = calibrate::calibrate_models(&preds, t)?;
-                (Cow::Owned(p), Some(temps))
-            }
-            _ => (Cow::Borrowed(preds.as_ref()), None),
-        };
-        let state = self.fit_state(&calibrated, targets)?;
-        let mut fitted = FittedFuser {
+        let fitted = FittedFuser {
             modelfuse: FORMAT_VERSION,
-            spec: self.clone(),
+            spec,
             task: preds.task(),
             models: preds.models().to_vec(),
             classes: preds.classes().to_vec(),
             state,
-            calibration: None,
+            calibration,
             dropped,
             segments: None,
         };
-        if model_temps.is_some() || options.calibrate.output() {
-            fitted.calibration = Some(Calibration {
-                models: model_temps,
-                output: None,
-            });
-        }
-        if let (true, Some(t)) = (options.calibrate.output(), targets) {
-            // Fit the output temperature on out-of-fold fused predictions:
-            // in-sample ones are over-confident for methods that learn.
-            let inner = FitOptions {
-                calibrate: if options.calibrate.models() {
-                    Calibrate::Models
-                } else {
-                    Calibrate::None
-                },
-                prune: None,
-                ..options.clone()
-            };
-            let k = options.folds.min(preds.n_samples());
-            let fold_sets = cv::folds_for(t, preds.n_outputs(), k, options.seed)?;
-            let oof = cv::cross_val_predict(self, &inner, &preds, t, &fold_sets)?;
-            let temp = calibrate::fit_temperature(oof.model(0), oof.n_outputs(), oof.task(), t)?;
-            if let Some(c) = fitted.calibration.as_mut() {
-                c.output = Some(temp);
-            }
-        }
-        // Fail at fit time, not at predict time, when the method does not apply.
-        fitted.predict(&preds)?;
+        fitted.check()?;
         Ok(fitted)
     }
 
-    /// What the method itself learns from (calibrated) predictions.
-    fn fit_state(&self, preds: &Predictions, targets: Option<&Targets>) -> Result<FittedState> {
-        let mut state = FittedState::default();
-        let named = match self {
-            FuserSpec::Weighted { weights } => Some(weights),
-            FuserSpec::Vote { weights, .. }
-            | FuserSpec::SoftVote { weights }
-            | FuserSpec::Rank { weights } => weights.as_ref(),
-            _ => None,
-        };
-        state.weights = named.map(|w| resolve(w, preds)).transpose()?;
-        let Some(t) = targets else {
-            return Ok(state);
-        };
-        match self {
-            FuserSpec::ScoreWeighted { by, power } => {
-                let fitted = ScoreWeighted::new(*by, *power)?.fit(preds, t)?;
-                state.weights = fitted.weights().cloned();
-                state.scores = fitted.scores().map(<[f64]>::to_vec);
-            }
-            FuserSpec::Vote {
-                tie: TieBreak::BestModel,
-                ..
-            } => {
-                let fitted = MajorityVote::new()
-                    .with_tie(TieBreak::BestModel)
-                    .fit(preds, t)?;
-                state.scores = fitted.accuracies().map(<[f64]>::to_vec);
-            }
-            FuserSpec::Optimized { by, geometric } => {
-                let objective = match (preds.task(), geometric) {
-                    (Task::Regression, false) => simplex::Objective::SquaredError,
-                    (Task::Regression, true) => {
-                        return Err(crate::fusers::unsupported(
-                            "the geometric mean",
-                            Task::Regression,
-                            "; use optimized without --geometric",
-                        ));
-                    }
-                    (_, false) => simplex::Objective::LogLoss,
-                    (_, true) => simplex::Objective::GeometricLogLoss,
-                };
-                state.weights = Some(match by {
-                    None => {
-                        simplex::optimize_weights(
-                            preds,
-                            t,
-                            objective,
-                            &simplex::SimplexOptions::default(),
-                        )?
-                        .0
-                    }
-                    Some(_) if *geometric => {
-                        return Err(Error::unsupported(
-                            "optimized --by searches the weights of the arithmetic mean; drop --geometric or --by",
-                        ));
-                    }
-                    Some(metric) => {
-                        simplex::search_weights(
-                            preds,
-                            t,
-                            *metric,
-                            &simplex::SearchOptions::default(),
-                        )?
-                        .0
-                    }
-                });
-            }
-            FuserSpec::Stacking { meta, transform } => {
-                let fit = stacker(preds.task(), *meta, *transform).fit_meta(preds, t)?;
-                store_stacking(&mut state, fit);
-            }
-            FuserSpec::Blending {
-                meta,
-                transform,
-                holdout,
-                seed,
-            } => {
-                let rows = holdout_rows(t, preds.n_outputs(), *holdout, *seed)?;
-                let fit = stacker(preds.task(), *meta, *transform)
-                    .fit_meta(&preds.select_rows(&rows), &t.select(&rows))?;
-                store_stacking(&mut state, fit);
-            }
-            FuserSpec::Selection {
-                by,
-                rounds,
-                sorted_init,
-                replacement,
-                bags,
-                bag_fraction,
-                seed,
-            } => {
-                let metric = by.unwrap_or(match preds.task() {
-                    Task::Regression => Metric::Rmse,
-                    _ => Metric::LogLoss,
-                });
-                let mut sel = EnsembleSelection::new()
-                    .rounds(*rounds)
-                    .metric(metric)
-                    .sorted_init(*sorted_init)
-                    .with_replacement(*replacement);
-                if *bags > 0 {
-                    sel = sel.bagging(Some(crate::fusers::Bagging {
-                        bags: *bags,
-                        fraction: *bag_fraction,
-                        seed: *seed,
-                    }));
-                }
-                state.weights = Some(sel.select(preds, t)?.weights);
-            }
-            _ => {}
-        }
-        Ok(state)
+    /// The saved-format version the fuser was read with or written in.
+    pub fn format_version(&self) -> u32 {
+        self.modelfuse
     }
-}
 
-fn stacker(
-    task: Task,
-    meta: Option<MetaModel>,
-    transform: Option<crate::fusers::Transform>,
-) -> Stacking {
-    let meta = meta.unwrap_or_else(|| MetaModel::default_for(task));
-    Stacking::new(meta, transform.unwrap_or_else(|| meta.default_transform()))
-}
-
-fn store_stacking(state: &mut FittedState, fit: StackingFit) {
-    match fit {
-        StackingFit::Meta(m) => state.meta = Some(m.meta().clone()),
-        StackingFit::Weights(w) => state.weights = w.weights().cloned(),
+    /// The method and its settings, with the seeds the fit used.
+    pub fn spec(&self) -> &FuserSpec {
+        &self.spec
     }
-}
 
-/// The rows a blender's meta-model is fitted on: a seeded `fraction` of the
-/// rows, stratified by class for single-label targets.
-fn holdout_rows(
-    targets: &Targets,
-    n_classes: usize,
-    fraction: f64,
-    seed: u64,
-) -> Result<Vec<usize>> {
-    match targets {
-        Targets::Classes(y) => Ok(folds::stratified_holdout(y, n_classes, fraction, seed)?.1),
-        other => {
-            let n = other.len();
-            let mut rows: Vec<usize> = (0..n).collect();
-            crate::learn::rng::Rng::new(seed).shuffle(&mut rows);
-            let take = ((n as f64 * fraction).round() as usize).clamp(1, n);
-            rows.truncate(take);
-            rows.sort_unstable();
-            Ok(rows)
+    /// The task it was fitted for.
+    pub fn task(&self) -> Task {
+        self.task
+    }
+
+    /// The models it fuses, by name, in the order of its weights and
+    /// temperatures (pruned models are not among them).
+    pub fn models(&self) -> &[String] {
+        &self.models
+    }
+
+    /// The classes, in output order.
+    pub fn classes(&self) -> &[String] {
+        &self.classes
+    }
+
+    /// What the method learned.
+    pub fn state(&self) -> &FittedState {
+        &self.state
+    }
+
+    /// Temperatures, when calibration was asked for.
+    pub fn calibration(&self) -> Option<&Calibration> {
+        self.calibration.as_ref()
+    }
+
+    /// Models pruned away at fit time, and why.
+    pub fn dropped(&self) -> &[Dropped] {
+        &self.dropped
+    }
+
+    /// The segment settings and learned aggregators, for a fuser fitted on
+    /// segments.
+    pub fn segments(&self) -> Option<&FittedSegments> {
+        self.segments.as_ref()
+    }
+
+    /// `base` with what reading prediction files for this fuser needs: its
+    /// task (multilabel is never guessed) and its classes, in its order, so a
+    /// file with reordered columns still lines up. The reader's own choices
+    /// (logits, renormalising) stay `base`'s.
+    pub fn read_options(&self, base: BuildOptions) -> BuildOptions {
+        BuildOptions {
+            task: match self.task {
+                Task::Multilabel { .. } => TaskHint::Multilabel,
+                _ => TaskHint::Auto,
+            },
+            classes: (self.task != Task::Regression).then(|| self.classes.clone()),
+            ..base
         }
     }
-}
-
-/// Maps weights given by model name onto the models of `preds`, in order.
-fn resolve(named: &NamedWeights, preds: &Predictions) -> Result<Weights> {
-    let unknown: Vec<&str> = named
-        .keys()
-        .filter(|k| preds.model_index(k).is_none())
-        .map(|s| s.as_str())
-        .collect();
-    let missing: Vec<&str> = preds
-        .models()
-        .iter()
-        .filter(|m| !named.contains_key(*m))
-        .map(|s| s.as_str())
-        .collect();
-    if !unknown.is_empty() || !missing.is_empty() {
-        let mut msg = format!(
-            "expected one weight for each model [{}]",
-            preds.models().join(", ")
-        );
-        if !missing.is_empty() {
-            msg.push_str(&format!("; no weight for: {}", missing.join(", ")));
-        }
-        if !unknown.is_empty() {
-            msg.push_str(&format!(
-                "; weights for unknown models: {}",
-                unknown.join(", ")
-            ));
-        }
-        return Err(Error::new(ErrorKind::InvalidWeights, msg));
-    }
-    Weights::new(preds.models().iter().map(|m| named[m]).collect())
 }
 
 impl FittedFuser {
     /// Serialises to pretty JSON (deterministic: fields in declaration order,
-    /// maps sorted by key).
+    /// maps sorted by key; see [`crate::format`]).
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("a fitted fuser always serialises");
-        s.push('\n');
-        s
+        crate::format::to_json(self)
     }
 
-    /// Parses a saved fitted fuser and checks it is well formed.
+    /// Parses a saved fitted fuser and checks it is well formed (see
+    /// [`crate::format`]: the version is checked first).
     ///
     /// # Errors
     ///
     /// [`ErrorKind::Format`] for malformed JSON, a newer format version,
-    /// unknown fields or methods, or weights that do not match the models.
+    /// unknown fields or methods, weights that do not match the models, or a
+    /// state that lacks what the method needs.
     pub fn from_json(text: &str) -> Result<FittedFuser> {
-        // Read the version first, so a file from a newer modelfuse gets a
-        // message about versions rather than about an unknown field.
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            Error::new(
-                ErrorKind::Format,
-                format!("expected JSON, found an error: {e}"),
-            )
-        })?;
-        match value.get("modelfuse").and_then(|v| v.as_u64()) {
-            None => {
-                return Err(Error::new(
-                    ErrorKind::Format,
-                    "expected a fitted fuser with a \"modelfuse\" format version, found none",
-                ));
-            }
-            Some(v) if v > FORMAT_VERSION as u64 => {
-                return Err(Error::new(
-                    ErrorKind::Format,
-                    format!(
-                        "expected a fitted fuser of format version {FORMAT_VERSION} or older, found version {v} (written by a newer modelfuse)"
-                    ),
-                ));
-            }
-            Some(_) => {}
+        let mut fitted: FittedFuser = crate::format::from_json(text, "fitted fuser", None)?;
+        // Files saved before class names were canonicalised may spell `1` as `1.0`;
+        // the predictions they are applied to no longer do (see `canonical_class`).
+        for c in &mut fitted.classes {
+            *c = crate::canonical_class(c).into_owned();
         }
-        let fitted: FittedFuser = serde_json::from_value(value)
-            .map_err(|e| Error::new(ErrorKind::Format, format!("malformed fitted fuser: {e}")))?;
+        if let Some(dup) = (1..fitted.classes.len())
+            .find(|&i| fitted.classes[..i].contains(&fitted.classes[i]))
+        {
+            return Err(Error::new(
+                ErrorKind::Format,
+                format!(
+                    "expected distinct class names, found two spellings of the class '{}' \
+                     (refit the fuser: it was saved by a version that kept them apart)",
+                    fitted.classes[dup]
+                ),
+            ));
+        }
         fitted.check()?;
         Ok(fitted)
     }
@@ -557,62 +257,14 @@ impl FittedFuser {
                 return format(format!("expected one {what} per model ({n}), found {len}"));
             }
         }
-        Ok(())
+        // Building the fuser checks that the state holds what the method
+        // needs, so such a file fails here rather than at its first use.
+        self.build().map(drop)
     }
 
     /// The concrete fuser for this spec and state.
     fn build(&self) -> Result<Box<dyn Fitted>> {
-        let weights = self.state.weights.clone();
-        let missing = |what: &str| {
-            Error::new(
-                ErrorKind::Format,
-                format!(
-                    "a fitted {} fuser needs {what} in its state",
-                    self.spec.method()
-                ),
-            )
-        };
-        Ok(match &self.spec {
-            FuserSpec::Mean => Box::new(Mean),
-            FuserSpec::Median => Box::new(Median),
-            FuserSpec::Geometric => Box::new(GeometricMean::new()),
-            FuserSpec::Optimized {
-                geometric: true, ..
-            } => Box::new(GeometricMean::with_weights(
-                weights.ok_or_else(|| missing("weights"))?,
-            )),
-            FuserSpec::Weighted { .. }
-            | FuserSpec::ScoreWeighted { .. }
-            | FuserSpec::Optimized { .. }
-            | FuserSpec::Selection { .. } => Box::new(WeightedMean::new(
-                weights.ok_or_else(|| missing("weights"))?,
-            )),
-            FuserSpec::Stacking { .. } | FuserSpec::Blending { .. } => {
-                match (&self.state.meta, weights) {
-                    (Some(meta), _) => Box::new(FittedStacking::new(meta.clone())),
-                    (None, Some(w)) => Box::new(WeightedMean::new(w)),
-                    (None, None) => return Err(missing("a meta-model or weights")),
-                }
-            }
-            FuserSpec::SoftVote { .. } => Box::new(WeightedMean::new(
-                weights.unwrap_or_else(|| Weights::uniform(self.models.len())),
-            )),
-            FuserSpec::Vote { tie, .. } => {
-                let mut vote = MajorityVote::new().with_tie(*tie);
-                if let Some(w) = weights {
-                    vote = vote.with_weights(w);
-                }
-                if *tie == TieBreak::BestModel {
-                    let acc = self.state.scores.clone().ok_or_else(|| missing("scores"))?;
-                    vote = vote.with_accuracies(acc);
-                }
-                Box::new(vote)
-            }
-            FuserSpec::Rank { .. } => match weights {
-                Some(w) => Box::new(RankAverage::with_weights(w)),
-                None => Box::new(RankAverage::new()),
-            },
-        })
+        self.spec.build(&self.state, self.models.len())
     }
 
     /// ECE and log-loss before and after each fitted temperature, on
@@ -774,7 +426,9 @@ impl FittedFuser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fusers::method::NamedWeights;
     use crate::fusers::test_support::probs;
+    use crate::fusers::{MeanParams, WeightedParams};
 
     #[test]
     fn fitted_fuser_round_trips_and_predicts_the_same() {
@@ -782,7 +436,9 @@ mod tests {
         let mut w = NamedWeights::new();
         w.insert("m0".into(), 1.0);
         w.insert("m1".into(), 3.0);
-        let fitted = FuserSpec::Weighted { weights: w }.fit(&p, None).unwrap();
+        let fitted = FuserSpec::Weighted(WeightedParams { weights: w })
+            .fit(&p, None)
+            .unwrap();
         let back = FittedFuser::from_json(&fitted.to_json()).unwrap();
         assert_eq!(back, fitted);
         assert_eq!(back.predict(&p).unwrap(), fitted.predict(&p).unwrap());
@@ -791,7 +447,7 @@ mod tests {
     #[test]
     fn fitted_fuser_refuses_other_models_and_newer_versions() {
         let p = probs(&[vec![0.9, 0.1], vec![0.6, 0.4]], 2);
-        let fitted = FuserSpec::Mean.fit(&p, None).unwrap();
+        let fitted = FuserSpec::Mean(MeanParams {}).fit(&p, None).unwrap();
         let q = probs(&[vec![0.9, 0.1]], 2);
         assert_eq!(
             fitted.predict(&q).unwrap_err().to_string(),
@@ -813,11 +469,30 @@ mod tests {
         w.insert("m0".into(), 1.0);
         w.insert("bert".into(), 1.0);
         assert_eq!(
-            FuserSpec::Weighted { weights: w }
+            FuserSpec::Weighted(WeightedParams { weights: w })
                 .fit(&p, None)
                 .unwrap_err()
                 .to_string(),
             "expected one weight for each model [m0, m1]; no weight for: m1; weights for unknown models: bert"
+        );
+    }
+
+    #[test]
+    fn a_saved_state_missing_what_its_method_needs_fails_at_load() {
+        let text = r#"{"modelfuse": 1, "spec": {"method": "weighted", "weights": {"a": 1.0, "b": 2.0}}, "task": {"kind": "binary"}, "models": ["a", "b"], "classes": ["neg", "pos"], "state": {}}"#;
+        let e = FittedFuser::from_json(text).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Format);
+        assert_eq!(
+            e.to_string(),
+            "a fitted weighted fuser needs weights in its state"
+        );
+        let text = text.replace(r#""state": {}"#, r#""state": {"weights": [0.25, 0.75]}"#);
+        let fitted = FittedFuser::from_json(&text).unwrap();
+        assert_eq!(fitted.models(), ["a", "b"]);
+        let vote = r#"{"modelfuse": 1, "spec": {"method": "vote", "tie": "best-model"}, "task": {"kind": "binary"}, "models": ["a"], "classes": ["neg", "pos"], "state": {}}"#;
+        assert_eq!(
+            FittedFuser::from_json(vote).unwrap_err().to_string(),
+            "a fitted vote fuser needs scores in its state"
         );
     }
 }

@@ -20,6 +20,22 @@
 //! * [`metrics`] and [`diversity`]: how good each model and the fusion are,
 //!   and how differently the models err.
 //!
+//! # Modules
+//!
+//! | module | what |
+//! |---|---|
+//! | [`fusers`] | one file per method: its parameters ([`MethodParams`]) and its fuser |
+//! | [`fit`] | the fit pipeline: [`FitOptions`], pruning ([`prune`]), out-of-fold predictions ([`cv`]) |
+//! | [`calibrate`] | temperature scaling of models and of the fused output |
+//! | [`format`](mod@format) | the versioned JSON envelope of saved files ([`FittedFuser`], [`cascade::FittedCascade`]) |
+//! | [`metrics`] | the [`metrics::Metric`] enum and metrics equal to scikit-learn's |
+//! | [`diversity`] | pairwise and ensemble-level diversity |
+//! | [`verdict`] | bootstrap intervals and paired comparisons: does fusion really help? |
+//! | [`auto`] | the nested-CV search over candidate fusers and its honest recommendation |
+//! | [`cascade`] | cost-aware cascades: run cheap models first, stop when confident |
+//! | [`segments`] | serial fusion of documents cut into segments |
+//! | [`learn`] | the solvers learned fusers use (L-BFGS, logistic, ridge, NNLS, simplex), seeded folds and RNG |
+//!
 //! # Example
 //!
 //! ```
@@ -37,7 +53,7 @@
 //!     vec![model("bert", [0.9, 0.1, 0.4, 0.6]), model("roberta", [0.7, 0.3, 0.2, 0.8])],
 //!     &BuildOptions::default(),
 //! )?;
-//! let fitted = FuserSpec::Mean.fit(&preds, None)?;
+//! let fitted = FuserSpec::Mean(Default::default()).fit(&preds, None)?;
 //! let fused = fitted.predict(&preds)?;
 //! assert_eq!(fused.row(0, 0), [0.8, 0.2]);
 //! assert_eq!(fused.row(0, 1), [0.3, 0.7]);
@@ -48,27 +64,30 @@
 pub mod auto;
 pub mod calibrate;
 pub mod cascade;
-pub mod cv;
 pub mod diversity;
 mod error;
+pub mod fit;
 mod fitted;
+pub mod format;
 mod fuser;
 pub mod fusers;
 pub mod learn;
 pub mod metrics;
 mod predictions;
-pub mod prune;
 pub mod segments;
 mod spec;
 pub mod verdict;
 mod weights;
 
 pub use error::{Error, ErrorKind, Location, Result};
-pub use fitted::{Calibrate, Calibration, FORMAT_VERSION, FitOptions, FittedFuser, FittedState};
+pub use fit::{Calibrate, FitOptions, cv, prune};
+pub use fitted::{Calibration, Dropped, FORMAT_VERSION, FittedFuser};
 pub use fuser::{Fitted, Fuser};
+pub use fusers::FittedState;
+pub use fusers::method::{MethodParams, NamedWeights, SpecOptions};
 pub use predictions::{
     BuildOptions, Content, ModelOutput, Predictions, SUM_TOLERANCE, Targets, Task, TaskHint,
     argmax, canonical_class, id_order,
 };
-pub use spec::{FuserSpec, Method, NamedWeights, SpecOptions};
+pub use spec::{FuserSpec, Method};
 pub use weights::Weights;

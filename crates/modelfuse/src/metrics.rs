@@ -205,6 +205,53 @@ impl Metric {
         )
     }
 
+    /// Whether `a` is strictly better than `b` by this metric.
+    pub fn better(self, a: f64, b: f64) -> bool {
+        if self.greater_is_better() {
+            a > b
+        } else {
+            a < b
+        }
+    }
+
+    /// The value as a loss, lower better: losses as they are, scores negated
+    /// (what a minimiser such as [`crate::learn::driver`] wants).
+    pub fn as_loss(self, x: f64) -> f64 {
+        if self.greater_is_better() { -x } else { x }
+    }
+
+    /// How much better `new` is than `old`: positive when `new` is better,
+    /// in the metric's units.
+    pub fn gain(self, new: f64, old: f64) -> f64 {
+        if self.greater_is_better() {
+            new - old
+        } else {
+            old - new
+        }
+    }
+
+    /// The order that puts the better value first, for sorting best first.
+    /// `0.0` and `-0.0` tie, and so does NaN with anything (undefined
+    /// metrics are errors before they are ranked), so a stable sort keeps
+    /// the given order among equals.
+    pub fn best_first(self, a: f64, b: f64) -> std::cmp::Ordering {
+        let ord = a.partial_cmp(&b).unwrap_or(std::cmp::Ordering::Equal);
+        if self.greater_is_better() {
+            ord.reverse()
+        } else {
+            ord
+        }
+    }
+
+    /// The metric methods and pruning optimise when none is given: the
+    /// log-loss, or the RMSE for regression.
+    pub fn default_for(task: Task) -> Metric {
+        match task {
+            Task::Regression => Metric::Rmse,
+            _ => Metric::LogLoss,
+        }
+    }
+
     /// Whether the metric is defined for `task` (see the table in the
     /// [module docs](self)). Balanced accuracy, MCC and ECE need one label per
     /// sample, so they do not apply to multilabel tasks.
@@ -1136,71 +1183,13 @@ impl<'a> Input<'a> {
                 "expected at least one output column, found none",
             ));
         }
-        let task = preds.task();
-        let truth = match (task, targets) {
-            (Task::Binary | Task::Multiclass { .. }, Targets::Classes(y)) => Truth::Classes(y),
-            (
-                Task::Multilabel { n_labels },
-                Targets::Multilabel {
-                    n_labels: l,
-                    matrix,
-                },
-            ) if *l == n_labels => Truth::Labels(matrix),
-            (Task::Multilabel { n_labels }, Targets::Multilabel { n_labels: l, .. }) => {
-                return Err(Error::shape(format!(
-                    "expected a label matrix with {n_labels} labels, found {l} labels"
-                )));
-            }
-            (Task::Regression, Targets::Values(y)) => Truth::Values(y),
-            _ => {
-                return Err(Error::shape(format!(
-                    "expected {} as targets for a {} task, found {}",
-                    targets_kind_for(task),
-                    task.name(),
-                    targets_kind(targets)
-                )));
-            }
+        targets.check_for(preds)?;
+        // The kinds match: `check_for` refused any other pairing.
+        let truth = match targets {
+            Targets::Classes(y) => Truth::Classes(y),
+            Targets::Multilabel { matrix, .. } => Truth::Labels(matrix),
+            Targets::Values(y) => Truth::Values(y),
         };
-        let found = match truth {
-            Truth::Classes(y) => y.len(),
-            Truth::Values(y) => y.len(),
-            Truth::Labels(matrix) => {
-                if matrix.len() != n * width {
-                    return Err(Error::shape(format!(
-                        "expected a {n} × {width} label matrix ({} values), found {} values",
-                        n * width,
-                        matrix.len()
-                    )));
-                }
-                n
-            }
-        };
-        if found != n {
-            return Err(Error::shape(format!(
-                "expected targets for {n} samples, found {found}"
-            )));
-        }
-        match truth {
-            Truth::Classes(y) => {
-                if let Some(i) = y.iter().position(|&c| c >= width) {
-                    return Err(Error::new(
-                        ErrorKind::UnknownLabel,
-                        format!("expected a class index below {width}, found {}", y[i]),
-                    )
-                    .with_id(preds.ids()[i].clone()));
-                }
-            }
-            Truth::Values(y) => {
-                if let Some(i) = y.iter().position(|v| !v.is_finite()) {
-                    return Err(Error::invalid_value(format!(
-                        "expected a finite true value, found {}",
-                        y[i]
-                    ))
-                    .with_id(preds.ids()[i].clone()));
-                }
-            }
-            Truth::Labels(_) => {}
-        }
         Ok(Input {
             preds,
             rows: preds.model(m),
@@ -1332,22 +1321,6 @@ impl<'a> Input<'a> {
 
 fn not_applicable(metric: Metric, task: Task) -> Error {
     Error::unsupported(format!("{metric} does not apply to a {} task", task.name()))
-}
-
-fn targets_kind_for(task: Task) -> &'static str {
-    match task {
-        Task::Binary | Task::Multiclass { .. } => "class indices",
-        Task::Multilabel { .. } => "a label matrix",
-        Task::Regression => "real values",
-    }
-}
-
-fn targets_kind(targets: &Targets) -> &'static str {
-    match targets {
-        Targets::Classes(_) => "class indices",
-        Targets::Multilabel { .. } => "a label matrix",
-        Targets::Values(_) => "real values",
-    }
 }
 
 #[cfg(test)]

@@ -1197,6 +1197,101 @@ pub enum Targets {
 }
 
 impl Targets {
+    /// Checks that these targets suit `preds`: the kind its task needs, one
+    /// per sample (a row of labels for multilabel), class indices below the
+    /// number of classes, finite values. The one check of targets against
+    /// predictions; everything that scores or learns calls it.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Shape`] for the wrong kind or length,
+    /// [`ErrorKind::UnknownLabel`] for a class index out of range,
+    /// [`ErrorKind::InvalidValue`] for a non-finite value (both naming the
+    /// sample id).
+    pub fn check_for(&self, preds: &Predictions) -> Result<()> {
+        self.check(
+            preds.task(),
+            preds.n_samples(),
+            preds.n_outputs(),
+            Some(preds.ids()),
+        )
+    }
+
+    /// [`Targets::check_for`] on raw rows: `n` samples of `k` outputs for
+    /// `task`; `ids`, when given, name the offending sample.
+    pub(crate) fn check(
+        &self,
+        task: Task,
+        n: usize,
+        k: usize,
+        ids: Option<&[String]>,
+    ) -> Result<()> {
+        if n == 0 {
+            return Err(Error::shape("expected at least one sample, found none"));
+        }
+        let with_id = |e: Error, i: usize| match ids {
+            Some(ids) => e.with_id(ids[i].clone()),
+            None => e,
+        };
+        let found = match (task, self) {
+            (Task::Binary | Task::Multiclass { .. }, Targets::Classes(y)) => {
+                if y.len() == n
+                    && let Some(i) = y.iter().position(|&c| c >= k)
+                {
+                    let msg = format!("expected a class index below {k}, found {}", y[i]);
+                    return Err(with_id(Error::new(ErrorKind::UnknownLabel, msg), i));
+                }
+                y.len()
+            }
+            (Task::Multilabel { .. }, Targets::Multilabel { n_labels, matrix }) => {
+                if *n_labels != k {
+                    return Err(Error::shape(format!(
+                        "expected a label matrix with {k} labels, found {n_labels} labels"
+                    )));
+                }
+                if matrix.len() != n * k {
+                    return Err(Error::shape(format!(
+                        "expected a {n} × {k} label matrix ({} values), found {} values",
+                        n * k,
+                        matrix.len()
+                    )));
+                }
+                n
+            }
+            (Task::Regression, Targets::Values(y)) => {
+                if y.len() == n
+                    && let Some(i) = y.iter().position(|v| !v.is_finite())
+                {
+                    let msg = format!("expected a finite true value, found {}", y[i]);
+                    return Err(with_id(Error::invalid_value(msg), i));
+                }
+                y.len()
+            }
+            _ => {
+                let wanted = match task {
+                    Task::Binary | Task::Multiclass { .. } => "class indices",
+                    Task::Multilabel { .. } => "a label matrix",
+                    Task::Regression => "real values",
+                };
+                let got = match self {
+                    Targets::Classes(_) => "class indices",
+                    Targets::Multilabel { .. } => "a label matrix",
+                    Targets::Values(_) => "real values",
+                };
+                return Err(Error::shape(format!(
+                    "expected {wanted} as targets for a {} task, found {got}",
+                    task.name()
+                )));
+            }
+        };
+        if found != n {
+            return Err(Error::shape(format!(
+                "expected targets for {n} samples, found {found}"
+            )));
+        }
+        Ok(())
+    }
+
     /// Aligns a labels table (`id`, label) with the samples of `preds`.
     ///
     /// Labels are class names (multilabel: `|`-separated names; regression: a

@@ -60,10 +60,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cv;
 use crate::error::{Error, ErrorKind, Result};
-use crate::fitted::{FitOptions, FittedFuser};
-use crate::fusers::FUSED;
+use crate::fit::{self, FitOptions, cv};
+use crate::fitted::FittedFuser;
+use crate::fusers::{FUSED, OptimizedParams};
 use crate::predictions::{
     self, BuildOptions, ModelOutput, Predictions, Targets, Task, TaskHint, argmax, id_order,
 };
@@ -740,10 +740,10 @@ fn stack_models(parts: &[Predictions]) -> Predictions {
 /// squared-error optimal weighted mean.
 fn aggregator(task: Task, options: &FitOptions) -> (FuserSpec, FitOptions) {
     let regression = task == Task::Regression;
-    let spec = FuserSpec::Optimized {
+    let spec = FuserSpec::Optimized(OptimizedParams {
         by: None,
         geometric: !regression,
-    };
+    });
     let options = FitOptions {
         calibrate: if regression {
             crate::Calibrate::None
@@ -761,6 +761,19 @@ fn aggregator(task: Task, options: &FitOptions) -> (FuserSpec, FitOptions) {
 fn doc_folds(targets: &Targets, n_classes: usize, options: &FitOptions) -> Result<Vec<Vec<usize>>> {
     let k = options.folds.min(targets.len());
     cv::folds_for(targets, n_classes, k, options.seed)
+}
+
+impl SegmentSettings {
+    /// What learns from labels in fitting `spec` on segments with these
+    /// settings and `options`, if anything: the method, else learned
+    /// pooling, else pruning or calibration (see [`FitOptions::needs_labels`]).
+    pub fn needs_labels(&self, spec: &FuserSpec, options: &FitOptions) -> Option<&'static str> {
+        match options.needs_labels(spec) {
+            Some(what) if spec.needs_targets() => Some(what),
+            _ if self.pooling == Pooling::Learned => Some("learned pooling"),
+            other => other,
+        }
+    }
 }
 
 impl FuserSpec {
@@ -787,10 +800,10 @@ impl FuserSpec {
         let doc_targets = labels.map(|l| segs.doc_targets(l)).transpose()?;
         let n_classes = segs.classes().len();
         let learned = settings.pooling == Pooling::Learned;
-        if learned && doc_targets.is_none() {
-            return Err(Error::param(
-                "learned pooling learns from labels; pass the documents' labels",
-            ));
+        if let (None, Some(what)) = (&doc_targets, settings.needs_labels(self, options)) {
+            return Err(Error::param(format!(
+                "{what} learns from labels; pass the documents' labels"
+            )));
         }
         let mut aggregators = BTreeMap::new();
         let mut fitted = match settings.order {
@@ -808,7 +821,7 @@ impl FuserSpec {
                     let agg = agg_spec
                         .fit_with(&stats, Some(t), &inner)
                         .map_err(|e| e.with_model(m.name().to_string()))?;
-                    let oof = cv::cross_val_predict(&agg_spec, &inner, &stats, t, &folds)
+                    let oof = fit::out_of_fold(&agg_spec, &inner, &stats, t, &folds)
                         .map_err(|e| e.with_model(m.name().to_string()))?;
                     parts.push(oof.renamed(m.name()));
                     aggregators.insert(m.name().to_string(), agg);
@@ -816,7 +829,7 @@ impl FuserSpec {
                 let docs = stack_models(&parts);
                 let fitted = self.fit_with(&docs, Some(t), options)?;
                 // Pruned models need no aggregator.
-                aggregators.retain(|name, _| fitted.models.contains(name));
+                aggregators.retain(|name, _| fitted.models().contains(name));
                 fitted
             }
             Order::ModelsFirst => {
@@ -829,10 +842,7 @@ impl FuserSpec {
                     let st = seg_targets.as_ref().expect("labels given");
                     // The aggregator must see fused segments as they will be
                     // at prediction time: out of fold when the fuser learns.
-                    let fused = if self.needs_targets()
-                        || options.prune.is_some()
-                        || options.calibrate != crate::Calibrate::None
-                    {
+                    let fused = if options.needs_labels(self).is_some() {
                         let folds = doc_folds(t, n_classes, options)?;
                         let seg_folds: Vec<Vec<usize>> = folds
                             .iter()
@@ -845,7 +855,7 @@ impl FuserSpec {
                                 rows
                             })
                             .collect();
-                        cv::cross_val_predict(self, options, &seg_preds, st, &seg_folds)?
+                        fit::out_of_fold(self, options, &seg_preds, st, &seg_folds)?
                     } else {
                         crate::Fitted::predict(&fitted, &seg_preds)?
                     };
@@ -895,8 +905,8 @@ impl FittedFuser {
         };
         match (seg.order, seg.pooling) {
             (Order::SegmentsFirst, Pooling::Learned) => {
-                let mut parts = Vec::with_capacity(self.models.len());
-                for name in &self.models {
+                let mut parts = Vec::with_capacity(self.models().len());
+                for name in self.models() {
                     let m = segs.model(name)?;
                     let agg = seg
                         .aggregators
@@ -935,6 +945,7 @@ mod tests {
     use super::*;
     use crate::Fitted;
     use crate::fusers::Transform;
+    use crate::fusers::{MeanParams, StackingParams};
     use crate::predictions::Content;
 
     /// A model over segments: `(segment id, doc, probabilities)`.
@@ -1077,7 +1088,7 @@ mod tests {
             pooling: Pooling::Mean,
             order: Order::SegmentsFirst,
         };
-        let fitted = FuserSpec::Mean
+        let fitted = FuserSpec::Mean(MeanParams {})
             .fit_segments(&s, None, &FitOptions::default(), settings)
             .unwrap();
         let fused = fitted.predict_segments(&s).unwrap();
@@ -1096,7 +1107,7 @@ mod tests {
         ];
         let s = build(vec![model("m", A, None), model("n", b, None)]);
         let fit = |order| {
-            FuserSpec::Mean
+            FuserSpec::Mean(MeanParams {})
                 .fit_segments(
                     &s,
                     None,
@@ -1127,7 +1138,7 @@ mod tests {
                 .to_string()
                 .contains("fitted on segments")
         );
-        let plain = FuserSpec::Mean.fit(&docs, None).unwrap();
+        let plain = FuserSpec::Mean(MeanParams {}).fit(&docs, None).unwrap();
         assert!(
             plain
                 .predict_segments(&s)
@@ -1178,11 +1189,11 @@ mod tests {
             .collect();
         let s = build(models);
         for order in [Order::SegmentsFirst, Order::ModelsFirst] {
-            let stacking = FuserSpec::Stacking {
+            let stacking = FuserSpec::Stacking(StackingParams {
                 meta: None,
                 transform: Some(Transform::Logits),
-            };
-            for spec in [FuserSpec::Mean, stacking] {
+            });
+            for spec in [FuserSpec::Mean(MeanParams {}), stacking] {
                 let settings = SegmentSettings {
                     pooling: Pooling::Learned,
                     order,
@@ -1219,7 +1230,7 @@ mod tests {
                         .filter(|&i| argmax(p.row(0, i)) == y[i])
                         .count()
                 };
-                let mean = FuserSpec::Mean
+                let mean = FuserSpec::Mean(MeanParams {})
                     .fit_segments(&s, None, &FitOptions::default(), SegmentSettings::default())
                     .unwrap()
                     .predict_segments(&s)
@@ -1227,7 +1238,7 @@ mod tests {
                 // (A stacker fitted on segments labelled with their
                 // document's label learns the distractors too: no claim.)
                 assert!(
-                    spec != FuserSpec::Mean || acc(&fused) > acc(&mean) + 6,
+                    spec != FuserSpec::Mean(MeanParams {}) || acc(&fused) > acc(&mean) + 6,
                     "{order} {}: {} vs {}",
                     spec.method(),
                     acc(&fused),
@@ -1235,7 +1246,7 @@ mod tests {
                 );
             }
         }
-        let e = FuserSpec::Mean
+        let e = FuserSpec::Mean(MeanParams {})
             .fit_segments(
                 &s,
                 None,

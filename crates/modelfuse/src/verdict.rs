@@ -242,13 +242,7 @@ pub fn paired_comparison(
     check(opts)?;
     let a = metrics::score_rows(metric, template, rows_a, targets)?;
     let b = metrics::score_rows(metric, template, rows_b, targets)?;
-    let gain = |a: f64, b: f64| {
-        if metric.greater_is_better() {
-            a - b
-        } else {
-            b - a
-        }
-    };
+    let gain = |a: f64, b: f64| metric.gain(a, b);
     let outcomes = resampled(template, targets, opts, &[rows_a, rows_b], metric)?;
     let mut gains: Vec<f64> = outcomes
         .iter()

@@ -2,7 +2,10 @@
 //! and numpy/scipy on the same inputs. Values come from
 //! `scripts/golden/fusers_golden.py` (versions recorded in the JSON).
 
-use modelfuse::{BuildOptions, Content, Fitted, FuserSpec, ModelOutput, NamedWeights, Predictions};
+use modelfuse::fusers::{RankParams, SoftVoteParams, VoteParams, WeightedParams};
+use modelfuse::{
+    BuildOptions, Content, Fitted, FuserSpec, Method, ModelOutput, NamedWeights, Predictions,
+};
 use serde_json::Value;
 
 fn golden() -> Value {
@@ -82,35 +85,32 @@ fn simple_fusers_match_scikit_learn() {
             let fused = fuse(spec, &preds);
             assert_close(name, method, fused.as_slice(), &floats(&case[method]));
         };
-        check("mean", FuserSpec::Mean);
-        check("weighted", FuserSpec::Weighted { weights: w.clone() });
-        check("median", FuserSpec::Median);
+        check("mean", Method::Mean.default_spec());
+        check(
+            "weighted",
+            FuserSpec::Weighted(WeightedParams { weights: w.clone() }),
+        );
+        check("median", Method::Median.default_spec());
         if case["task"] == "regression" {
             continue;
         }
-        check("mean", FuserSpec::SoftVote { weights: None });
+        check("mean", Method::SoftVote.default_spec());
         check(
             "weighted",
-            FuserSpec::SoftVote {
+            FuserSpec::SoftVote(SoftVoteParams {
                 weights: Some(w.clone()),
-            },
+            }),
         );
-        check("geometric", FuserSpec::Geometric);
-        check("rank", FuserSpec::Rank { weights: None });
+        check("geometric", Method::Geometric.default_spec());
+        check("rank", FuserSpec::Rank(RankParams::default()));
         for (key, spec) in [
-            (
-                "vote_labels",
-                FuserSpec::Vote {
-                    weights: None,
-                    tie: Default::default(),
-                },
-            ),
+            ("vote_labels", FuserSpec::Vote(VoteParams::default())),
             (
                 "weighted_vote_labels",
-                FuserSpec::Vote {
+                FuserSpec::Vote(VoteParams {
                     weights: Some(w.clone()),
-                    tie: Default::default(),
-                },
+                    ..Default::default()
+                }),
             ),
         ] {
             let fused = fuse(spec, &preds);

@@ -3,7 +3,7 @@
 //! `scripts/golden/stacking_golden.py`). The bar is 1e-4 on the
 //! probabilities; we hold 1e-6.
 
-use modelfuse::fusers::{MetaModel, Transform};
+use modelfuse::fusers::{MetaModel, StackingParams, Transform};
 use modelfuse::{BuildOptions, Content, Fitted, FuserSpec, ModelOutput, Predictions, Targets};
 use serde_json::Value;
 
@@ -47,12 +47,12 @@ fn stacking_matches_scikit_learn_logistic_regression() {
             "logits" => Transform::Logits,
             _ => Transform::Probabilities,
         };
-        let spec = FuserSpec::Stacking {
+        let spec = FuserSpec::Stacking(StackingParams {
             meta: Some(MetaModel::Logistic {
                 c: case["c"].as_f64().unwrap(),
             }),
             transform: Some(transform),
-        };
+        });
         let targets = Targets::Classes(y);
         let fused = spec
             .fit(&preds, Some(&targets))

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use modelfuse::auto::{self, AutoOptions, EntryKind, Recommendation};
 use modelfuse::{BuildOptions, Fitted, Task, TaskHint};
+use modelfuse::auto::{self, AutoOptions, EntryKind, Recommendation};
 use serde_json::json;
 
 use super::{metrics_json, print_json};

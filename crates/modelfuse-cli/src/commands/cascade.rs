@@ -203,8 +203,7 @@ fn run_fit(args: FitArgs) -> Result<()> {
                 args.costs.display()
             )
         })?;
-    let mut text = serde_json::to_string_pretty(&fitted)?;
-    text.push('\n');
+    let text = fitted.to_json();
     modelfuse_io::write_atomic(&args.output, |out| out.write_all(text.as_bytes()))
         .with_context(|| format!("writing the cascade to {}", args.output.display()))
         .map_err(|e| anyhow::Error::new(WriteError(e)))?;
@@ -362,11 +361,8 @@ fn measure_frontier(
 fn run_predict(args: PredictArgs) -> Result<()> {
     let text = modelfuse_io::read_text(&args.fuser)?;
     crate::load::expect_kind(&text, &args.fuser, modelfuse_io::FittedKind::Cascade)?;
-    let fitted: FittedCascade = serde_json::from_str(&text)
-        .map_err(|e| anyhow!("{}: not a fitted cascade: {e}", args.fuser.display()))?;
-    fitted
-        .check()
-        .map_err(|e| anyhow!("{}: {e}", args.fuser.display()))?;
+    let fitted =
+        FittedCascade::from_json(&text).map_err(|e| anyhow!("{}: {e}", args.fuser.display()))?;
     let opts = BuildOptions {
         classes: Some(fitted.classes.clone()),
         ..BuildOptions::default()

@@ -3,9 +3,7 @@
 use anyhow::{Context, Result, bail};
 use modelfuse::metrics::Metric;
 use modelfuse::segments::{Order, Pooling, SegmentSettings};
-use modelfuse::{
-    BuildOptions, Calibrate, FitOptions, Fitted, FittedFuser, FuserSpec, Predictions, Targets,
-};
+use modelfuse::{BuildOptions, FitOptions, Fitted, FittedFuser, FuserSpec, Predictions, Targets};
 use serde_json::json;
 
 use super::{json_number, metrics_json, print_json, scores};
@@ -15,33 +13,23 @@ use crate::load;
 use crate::table::{Table, num};
 
 pub fn run(args: FitArgs) -> Result<()> {
-    // `--seed` seeds the folds of pruning and calibration, and the method
-    // itself when it has random choices (blending, selection).
-    let method_seed = args
-        .around
-        .seed
-        .filter(|_| args.method.options().contains(&"seed"));
-    let spec = FuserSpec::from_options(args.method, args.settings.spec_options(method_seed))?;
+    // `--seed` is the fit's: it seeds the folds of pruning and calibration,
+    // and the method's random choices (blending, selection).
+    let spec = FuserSpec::from_options(args.method, args.settings.spec_options())?;
     let fit_options = args.around.fit_options(args.settings.by);
     let opts = args.read.build_options();
     if let Some(settings) = args.segments.settings() {
         return run_segments(&args, spec, &fit_options, settings, opts);
     }
-    let (loaded, targets) = match &args.labels {
-        Some(path) => {
+    let (loaded, targets) = match (&args.labels, fit_options.needs_labels(&spec)) {
+        (Some(path), _) => {
             let (l, t) = load::with_labels(&args.inputs, path, opts)?;
             (l, Some(t))
         }
-        None if spec.needs_targets()
-            || args.around.prune
-            || args.around.calibrate != Calibrate::None =>
-        {
-            bail!(
-                "{} learns from labels; pass them with --labels <file>",
-                spec.method()
-            )
+        (None, Some(what)) => {
+            bail!("{what} learns from labels; pass them with --labels <file>")
         }
-        None => (load::predictions(&args.inputs, &opts)?, None),
+        (None, None) => (load::predictions(&args.inputs, &opts)?, None),
     };
     let preds = &loaded.preds;
     let spinner = spinner(format!("fitting {}", spec.describe(preds.task())));
@@ -66,8 +54,8 @@ pub fn run(args: FitArgs) -> Result<()> {
     };
     let summary = format!(
         "fitted {} on {} models, {} samples ({} task)",
-        fitted.spec.describe(preds.task()),
-        fitted.models.len(),
+        fitted.spec().describe(preds.task()),
+        fitted.models().len(),
         preds.n_samples(),
         preds.task().name()
     );
@@ -117,26 +105,17 @@ fn run_segments(
     settings: SegmentSettings,
     mut opts: BuildOptions,
 ) -> Result<()> {
-    let table = match &args.labels {
-        Some(path) => {
+    let table = match (&args.labels, settings.needs_labels(&spec, fit_options)) {
+        (Some(path), _) => {
             let table = load::labels(path)?;
             opts.extra_classes = load::label_values(&table);
             opts.closed_classes = true;
             Some(table)
         }
-        None if spec.needs_targets()
-            || args.around.prune
-            || args.around.calibrate != Calibrate::None
-            || settings.pooling == Pooling::Learned =>
-        {
-            let what = if settings.pooling == Pooling::Learned && !spec.needs_targets() {
-                "learned pooling".to_string()
-            } else {
-                spec.method().to_string()
-            };
+        (None, Some(what)) => {
             bail!("{what} learns from labels; pass the documents' labels with --labels <file>")
         }
-        None => None,
+        (None, None) => None,
     };
     let loaded = load::segments(&args.inputs, &opts)?;
     let segs = &loaded.segs;
@@ -173,8 +152,8 @@ fn run_segments(
     };
     let summary = format!(
         "fitted {} on {} models, {} of {} documents ({} task); segments pooled by {}, {}{}",
-        fitted.spec.describe(segs.task()),
-        fitted.models.len(),
+        fitted.spec().describe(segs.task()),
+        fitted.models().len(),
         load::segment_count(segs),
         segs.docs().len(),
         segs.task().name(),
@@ -232,11 +211,11 @@ fn print_report(
         });
         print_json(&json!({
             "fuser": args.output,
-            "spec": fitted.spec,
-            "models": fitted.models,
+            "spec": fitted.spec(),
+            "models": fitted.models(),
             "weights": weights.as_ref().map(|w| w.iter().map(|x| json_number(*x)).collect::<Vec<_>>()),
             "metrics_on_fit_data": metrics,
-            "dropped": fitted.dropped,
+            "dropped": fitted.dropped(),
             "calibration": calibration,
             "segments": segments,
         }));
@@ -245,13 +224,13 @@ fn print_report(
     println!("{summary}");
     // The weight of a model by name: pruned models are not in the fuser.
     let weight_of = |name: &str| -> String {
-        match fitted.models.iter().position(|m| m == name) {
+        match fitted.models().iter().position(|m| m == name) {
             Some(i) => weights.as_ref().map_or(String::new(), |w| num(w[i])),
             None => "dropped".into(),
         }
     };
     let mut header = vec!["model".to_string()];
-    if weights.is_some() || !fitted.dropped.is_empty() {
+    if weights.is_some() || !fitted.dropped().is_empty() {
         header.push("weight".into());
     }
     // Two metrics are enough to read a fit at a glance: the first reported
@@ -303,7 +282,7 @@ fn print_report(
             "(scored on the fitting data: optimistic for methods that learn; `modelfuse evaluate` held-out predictions, or use `modelfuse auto`)"
         );
     }
-    for d in &fitted.dropped {
+    for d in fitted.dropped() {
         println!("dropped {}: {}", d.model, d.reason);
     }
     if !calibration.is_empty() {

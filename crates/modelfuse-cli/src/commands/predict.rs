@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use std::path::Path;
 
-use modelfuse::{BuildOptions, Fitted, Predictions, Task, TaskHint};
+use modelfuse::{BuildOptions, Fitted, Predictions};
 
 use crate::WriteError;
 use crate::args::PredictArgs;
@@ -11,23 +11,12 @@ use crate::load;
 
 pub fn run(args: PredictArgs) -> Result<()> {
     let fitted = load::fuser(&args.fuser)?;
-    // Read the files as the fuser expects them: its task and its classes, in
-    // its order, so a file with reordered columns still lines up.
-    let opts = BuildOptions {
-        task: match fitted.task {
-            Task::Multilabel { .. } => TaskHint::Multilabel,
-            _ => TaskHint::Auto,
-        },
+    let opts = fitted.read_options(BuildOptions {
         logits: args.logits,
         renormalize: args.renormalize,
-        classes: match fitted.task {
-            Task::Regression => None,
-            _ => Some(fitted.classes.clone()),
-        },
-        extra_classes: Vec::new(),
-        closed_classes: false,
-    };
-    if fitted.segments.is_some() {
+        ..BuildOptions::default()
+    });
+    if fitted.segments().is_some() {
         let loaded = load::segments(&args.inputs, &opts)?;
         let segs = &loaded.segs;
         let fused =
@@ -43,7 +32,7 @@ pub fn run(args: PredictArgs) -> Result<()> {
             segs.models().len(),
             load::segment_count(segs),
             fused.n_samples(),
-            fitted.spec.method(),
+            fitted.spec().method(),
             args.output.display()
         );
         return Ok(());
@@ -57,7 +46,7 @@ pub fn run(args: PredictArgs) -> Result<()> {
         "fused {} models on {} samples with {} -> {}",
         loaded.preds.n_models(),
         fused.n_samples(),
-        fitted.spec.method(),
+        fitted.spec().method(),
         args.output.display()
     );
     Ok(())

@@ -84,6 +84,12 @@ impl Fitted for GeometricMean {
     }
 }
 
+crate::fusers::method::stateless_params! {
+    /// The parameters of `geometric`, the renormalised geometric mean: none, and
+    /// it learns nothing.
+    GeometricParams, "geometric", GeometricMean::new()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,11 @@ impl Fitted for Mean {
     }
 }
 
+crate::fusers::method::stateless_params! {
+    /// The parameters of `mean`, the arithmetic mean: none, and it learns nothing.
+    MeanParams, "mean", Mean
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

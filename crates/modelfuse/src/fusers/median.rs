@@ -48,6 +48,12 @@ fn median(xs: &mut [f32]) -> f64 {
     }
 }
 
+crate::fusers::method::stateless_params! {
+    /// The parameters of `median`, the per-output median: none, and it learns
+    /// nothing.
+    MedianParams, "median", Median
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

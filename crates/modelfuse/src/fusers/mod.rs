@@ -1,9 +1,12 @@
 //! The fusion methods, one file each.
 //!
-//! Every fuser here learns nothing, or only per-model weights, so each is its
-//! own [`Fitted`](crate::Fitted). They share two kernels: a weighted sum over
-//! models (`weighted_sum`) and row normalisation; everything else is
-//! method-specific.
+//! Each method is one unit: its parameter struct (`MeanParams`, …,
+//! `SelectionParams`) implements [`MethodParams`] in the method's file —
+//! name, options, defaults and range checks, whether it learns, what it
+//! learns and how it is rebuilt from a saved state — beside the fuser that
+//! does the work. [`FuserSpec`](crate::FuserSpec) lists them once. The fusers
+//! share two kernels: a weighted sum over models (`weighted_sum`) and row
+//! normalisation; everything else is method-specific.
 //!
 //! | method | classification | multilabel | regression | cost |
 //! |---|---|---|---|---|
@@ -18,25 +21,69 @@
 //!
 //! M models, N samples, K classes.
 
-mod geometric;
-mod mean;
-mod median;
-mod rank;
-mod selection;
-mod stacking;
-mod vote;
-mod weighted;
+/// Every fusion method, one line each, `Variant(module::Params)`, in the
+/// order help text lists them: the variant of [`Method`](crate::Method) and
+/// [`FuserSpec`](crate::FuserSpec), the method's module (its file in this
+/// folder) and its parameter struct. `declare_methods!` below declares the
+/// modules and re-exports the parameters; `spec.rs` writes `Method` and
+/// `FuserSpec` from the same list. This line is the only place outside a
+/// method's own file that names it.
+macro_rules! for_each_method {
+    ($callback:ident) => {
+        $callback! {
+            /// `mean`: arithmetic mean.
+            Mean(mean::MeanParams),
+            /// `geometric`: renormalised geometric mean.
+            Geometric(geometric::GeometricParams),
+            /// `weighted`: weighted mean with given weights.
+            Weighted(weighted::WeightedParams),
+            /// `score-weighted`: weights proportional to a validation score.
+            ScoreWeighted(score_weighted::ScoreWeightedParams),
+            /// `vote`: hard majority vote.
+            Vote(vote::VoteParams),
+            /// `soft-vote`: mean of probabilities, optionally weighted.
+            SoftVote(soft_vote::SoftVoteParams),
+            /// `rank`: rank averaging (Borda count).
+            Rank(rank::RankParams),
+            /// `median`: per-output median.
+            Median(median::MedianParams),
+            /// `optimized`: weights on the simplex that minimise a loss (or,
+            /// with `--by`, optimise any metric).
+            Optimized(optimized::OptimizedParams),
+            /// `stacking`: a meta-model on the models' predictions.
+            Stacking(stacking::StackingParams),
+            /// `blending`: a meta-model fitted on a held-out split.
+            Blending(blending::BlendingParams),
+            /// `selection`: greedy ensemble selection (Caruana et al. 2004).
+            Selection(selection::SelectionParams),
+        }
+    };
+}
+pub(crate) use for_each_method;
+
+/// Declares each method's module (its file here) and re-exports its
+/// parameter struct.
+macro_rules! declare_methods {
+    ($($(#[doc = $doc:literal])* $variant:ident($module:ident::$params:ident),)*) => {
+        $(mod $module; pub use $module::$params;)*
+    };
+}
+for_each_method!(declare_methods);
+
+pub mod method;
 
 pub use geometric::{GeometricMean, PROBABILITY_FLOOR};
 pub use mean::Mean;
 pub use median::Median;
+pub use method::{FitContext, FittedState, MethodParams};
 pub use rank::RankAverage;
+pub use score_weighted::ScoreWeighted;
 pub use selection::{Bagging, EnsembleSelection, Selection};
 pub use stacking::{
     FittedMeta, FittedStacking, MetaModel, Stacking, StackingFit, Transform, logistic_parameters,
 };
 pub use vote::{MajorityVote, TIE_MARGIN, TieBreak};
-pub use weighted::{ScoreWeighted, WeightedMean};
+pub use weighted::WeightedMean;
 
 use rayon::prelude::*;
 

@@ -101,6 +101,15 @@ fn borda_points(row: &[f32], order: &mut Vec<usize>, points: &mut [f64]) {
     }
 }
 
+crate::fusers::method::optional_weights_params! {
+    /// The parameters of `rank`: rank averaging (Borda count), optionally
+    /// weighted.
+    RankParams, "rank", |weights, _n| match weights {
+        Some(w) => RankAverage::with_weights(w.clone()),
+        None => RankAverage::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

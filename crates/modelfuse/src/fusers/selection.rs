@@ -53,9 +53,11 @@
 //! times faster; the logarithms are what is left).
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::fuser::Fuser;
+use crate::fuser::{Fitted, Fuser};
+use crate::fusers::method::{FitContext, FittedState, MethodParams, SpecOptions};
 use crate::fusers::{WeightedMean, unsupported};
 use crate::learn::driver::{Driver, Solver, Step};
 use crate::learn::rng::Rng;
@@ -150,11 +152,13 @@ impl EnsembleSelection {
     /// initialisation, no bagging, and the task's default metric (log-loss
     /// for classification and multilabel, RMSE for regression).
     pub fn new() -> Self {
+        // The defaults live once, in the method's parameters.
+        let d = SelectionParams::default();
         EnsembleSelection {
-            rounds: 50,
-            metric: None,
-            sorted_init: 0,
-            with_replacement: true,
+            rounds: d.rounds,
+            metric: d.by,
+            sorted_init: d.sorted_init,
+            with_replacement: d.replacement,
             bagging: None,
         }
     }
@@ -198,10 +202,7 @@ impl EnsembleSelection {
 
     /// The metric optimised for `task`: the one set, or the task's default.
     pub fn metric_for(&self, task: Task) -> Metric {
-        self.metric.unwrap_or(match task {
-            Task::Regression => Metric::Rmse,
-            _ => Metric::LogLoss,
-        })
+        self.metric.unwrap_or_else(|| Metric::default_for(task))
     }
 
     /// Checks the settings that do not depend on the data.
@@ -345,19 +346,10 @@ impl EnsembleSelection {
             // so round one's scores are the models' own scores.
             let scores = greedy.candidate_scores()?;
             let mut order: Vec<usize> = (0..scores.len()).collect();
-            // Stable: equal scores keep model order. `partial_cmp` rather
-            // than `total_cmp` so that 0.0 and -0.0 tie; NaN never occurs,
-            // since an undefined metric is an error from `score_rows`.
-            order.sort_by(|&a, &b| {
-                let ord = scores[a]
-                    .partial_cmp(&scores[b])
-                    .unwrap_or(std::cmp::Ordering::Equal);
-                if metric.greater_is_better() {
-                    ord.reverse()
-                } else {
-                    ord
-                }
-            });
+            // Stable: equal scores keep model order (`best_first` ties 0.0
+            // and -0.0); NaN never occurs, since an undefined metric is an
+            // error from `score_rows`.
+            order.sort_by(|&a, &b| metric.best_first(scores[a], scores[b]));
             // Popped from the back, so the best goes last.
             greedy.init = order[..self.sorted_init]
                 .iter()
@@ -517,18 +509,11 @@ impl Solver for Greedy<'_> {
             }
             None => {
                 let scores = self.candidate_scores()?;
-                let better = |a: f64, b: f64| {
-                    if self.metric.greater_is_better() {
-                        a > b
-                    } else {
-                        a < b
-                    }
-                };
                 // In pool order and strictly better only: ties go to the
                 // lowest model index.
                 let mut best: Option<(usize, f64)> = None;
                 for (&m, &s) in self.pool.iter().zip(&scores) {
-                    if !s.is_nan() && best.is_none_or(|(_, b)| better(s, b)) {
+                    if !s.is_nan() && best.is_none_or(|(_, b)| self.metric.better(s, b)) {
                         best = Some((m, s));
                     }
                 }
@@ -541,11 +526,7 @@ impl Solver for Greedy<'_> {
             }
         };
         self.add(m, score);
-        let objective = if self.metric.greater_is_better() {
-            -score
-        } else {
-            score
-        };
+        let objective = self.metric.as_loss(score);
         // Nothing left to choose, or only one model, which every further
         // round would add again without changing the weights (auto-sklearn
         // stops there too).
@@ -555,6 +536,149 @@ impl Solver for Greedy<'_> {
             objective,
             converged,
         })
+    }
+}
+
+/// The parameters of `selection`: greedy forward ensemble selection
+/// (Caruana et al. 2004), as [`EnsembleSelection`] runs it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelectionParams {
+    /// The metric the selection optimises (default: log-loss, or RMSE for
+    /// regression).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<Metric>,
+    /// Selection rounds (the ensemble size).
+    #[serde(default = "fifty")]
+    pub rounds: usize,
+    /// Start from the best `sorted_init` models (0: from nothing).
+    #[serde(default)]
+    pub sorted_init: usize,
+    /// Whether a model may be picked more than once.
+    #[serde(default = "yes")]
+    pub replacement: bool,
+    /// Number of bags (0: no bagging).
+    #[serde(default)]
+    pub bags: usize,
+    /// The fraction of models in each bag.
+    #[serde(default = "half")]
+    pub bag_fraction: f64,
+    /// Seed of the bags; unset, the fit's seed (and a fitted fuser's spec
+    /// records the one used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+}
+
+// auto-sklearn's defaults.
+fn fifty() -> usize {
+    50
+}
+fn yes() -> bool {
+    true
+}
+fn half() -> f64 {
+    0.5
+}
+
+impl Default for SelectionParams {
+    fn default() -> Self {
+        SelectionParams {
+            by: None,
+            rounds: fifty(),
+            sorted_init: 0,
+            replacement: yes(),
+            bags: 0,
+            bag_fraction: half(),
+            seed: None,
+        }
+    }
+}
+
+impl SelectionParams {
+    /// The selector these parameters describe; `seed` seeds the bags.
+    fn selector(&self, seed: u64) -> EnsembleSelection {
+        let mut sel = EnsembleSelection::new()
+            .rounds(self.rounds)
+            .sorted_init(self.sorted_init)
+            .with_replacement(self.replacement);
+        if let Some(by) = self.by {
+            sel = sel.metric(by);
+        }
+        sel.bagging((self.bags > 0).then_some(Bagging {
+            bags: self.bags,
+            fraction: self.bag_fraction,
+            seed,
+        }))
+    }
+}
+
+impl MethodParams for SelectionParams {
+    const NAME: &'static str = "selection";
+    const OPTIONS: &'static [&'static str] = &[
+        "by",
+        "rounds",
+        "sorted-init",
+        "no-replacement",
+        "bags",
+        "bag-fraction",
+    ];
+
+    fn from_options(o: &SpecOptions) -> Result<Self> {
+        let d = SelectionParams::default();
+        Ok(SelectionParams {
+            by: o.by,
+            rounds: o.rounds.unwrap_or(d.rounds),
+            sorted_init: o.sorted_init.unwrap_or(d.sorted_init),
+            replacement: !o.no_replacement,
+            bags: o.bags.unwrap_or(d.bags),
+            bag_fraction: o.bag_fraction.unwrap_or(d.bag_fraction),
+            seed: d.seed,
+        })
+    }
+
+    fn needs_targets(&self) -> bool {
+        true
+    }
+
+    fn check(&self) -> Result<()> {
+        // The bag fraction is checked even without bags: a spec naming a
+        // fraction outside (0, 1] is wrong whatever `bags` says.
+        let probe = SelectionParams {
+            bags: self.bags.max(1),
+            ..self.clone()
+        };
+        probe.selector(0).check()
+    }
+
+    fn describe(&self, task: Task) -> String {
+        let by = self.selector(0).metric_for(task);
+        if self.bags > 0 {
+            format!(
+                "selection ({by}, {} rounds, {} bags)",
+                self.rounds, self.bags
+            )
+        } else {
+            format!("selection ({by}, {} rounds)", self.rounds)
+        }
+    }
+
+    fn fit(&self, cx: &FitContext<'_>) -> Result<FittedState> {
+        let t = cx.targets_for(Self::NAME)?;
+        let selection = self
+            .selector(self.seed.unwrap_or(cx.seed))
+            .select(cx.preds, t)?;
+        Ok(FittedState {
+            weights: Some(selection.weights),
+            ..FittedState::default()
+        })
+    }
+
+    fn build(&self, state: &FittedState, _n_models: usize) -> Result<Box<dyn Fitted>> {
+        Ok(Box::new(WeightedMean::new(state.weights_for(Self::NAME)?)))
+    }
+
+    fn resolve_seed(&mut self, seed: u64) {
+        self.seed.get_or_insert(seed);
     }
 }
 

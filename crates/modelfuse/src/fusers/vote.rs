@@ -9,6 +9,9 @@ use crate::error::{Error, Result};
 use crate::fuser::{Fitted, Fuser};
 use rayon::prelude::*;
 
+use crate::fusers::method::{
+    FitContext, FittedState, MethodParams, NamedWeights, SpecOptions, missing, weights_state,
+};
 use crate::fusers::{FUSED, accumulate, block_len, check_weights, unsupported};
 use crate::metrics::{self, Metric};
 use crate::predictions::{Predictions, Targets, Task, argmax};
@@ -340,6 +343,76 @@ impl MajorityVote {
             };
             row[winner] += TIE_MARGIN;
         }
+    }
+}
+
+/// The parameters of `vote`: the hard majority vote, optionally weighted,
+/// with a tie rule.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoteParams {
+    /// Optional per-model vote weights, by model name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<NamedWeights>,
+    /// What decides a tie (default: the lowest class, as scikit-learn).
+    #[serde(default, skip_serializing_if = "TieBreak::is_default")]
+    pub tie: TieBreak,
+}
+
+impl MethodParams for VoteParams {
+    const NAME: &'static str = "vote";
+    const OPTIONS: &'static [&'static str] = &["weights", "tie"];
+
+    fn from_options(o: &SpecOptions) -> Result<Self> {
+        Ok(VoteParams {
+            weights: o.weights.clone(),
+            tie: o.tie.unwrap_or_default(),
+        })
+    }
+
+    fn needs_targets(&self) -> bool {
+        // Only the best-model tie rule ranks models by their accuracy.
+        self.tie == TieBreak::BestModel
+    }
+
+    fn describe(&self, _task: Task) -> String {
+        let w = if self.weights.is_some() {
+            "weighted, "
+        } else {
+            ""
+        };
+        format!("vote ({w}ties: {})", self.tie)
+    }
+
+    fn named_weights(&self) -> Option<&NamedWeights> {
+        self.weights.as_ref()
+    }
+
+    fn fit(&self, cx: &FitContext<'_>) -> Result<FittedState> {
+        let mut state = weights_state(self.weights.as_ref(), cx.preds)?;
+        if self.tie == TieBreak::BestModel {
+            let t = cx.targets_for(Self::NAME)?;
+            let fitted = MajorityVote::new()
+                .with_tie(TieBreak::BestModel)
+                .fit(cx.preds, t)?;
+            state.scores = fitted.accuracies().map(<[f64]>::to_vec);
+        }
+        Ok(state)
+    }
+
+    fn build(&self, state: &FittedState, _n_models: usize) -> Result<Box<dyn Fitted>> {
+        let mut vote = MajorityVote::new().with_tie(self.tie);
+        if let Some(w) = &state.weights {
+            vote = vote.with_weights(w.clone());
+        }
+        if self.tie == TieBreak::BestModel {
+            let acc = state
+                .scores
+                .clone()
+                .ok_or_else(|| missing(Self::NAME, "scores"))?;
+            vote = vote.with_accuracies(acc);
+        }
+        Ok(Box::new(vote))
     }
 }
 

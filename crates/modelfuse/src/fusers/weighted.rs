@@ -1,10 +1,14 @@
-//! Weighted means: with given weights, or weights derived from each model's
-//! validation score.
+//! The weighted mean with given weights (`weighted`, and the fuser of every
+//! method that learns weights).
 
-use crate::error::{Error, ErrorKind, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
 use crate::fuser::{Fitted, Fuser};
+use crate::fusers::method::{
+    FitContext, FittedState, MethodParams, NamedWeights, SpecOptions, resolve_weights,
+};
 use crate::fusers::weighted_mean;
-use crate::metrics::{self, Metric};
 use crate::predictions::{Predictions, Targets};
 use crate::weights::Weights;
 
@@ -23,6 +27,15 @@ impl WeightedMean {
         WeightedMean {
             weights,
             scores: None,
+        }
+    }
+
+    /// A weighted mean whose weights were derived from these validation
+    /// scores (see [`ScoreWeighted`](super::ScoreWeighted)).
+    pub(crate) fn with_scores(weights: Weights, scores: Vec<f64>) -> Self {
+        WeightedMean {
+            weights,
+            scores: Some(scores),
         }
     }
 
@@ -51,68 +64,43 @@ impl Fitted for WeightedMean {
     }
 }
 
-/// Weights proportional to each model's score on labelled validation data:
-/// `w_m ∝ max(s_m, 0)^power` for metrics where higher is better, and
-/// `w_m ∝ (1 / s_m)^power` for losses (log-loss, Brier, ECE, RMSE, MAE).
-///
-/// Scores at or below zero (a negative MCC or R², say) get weight zero: a
-/// model no better than chance gets no say. `power` sharpens (> 1) or flattens
-/// (< 1) the weighting; 1 is plain proportionality.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ScoreWeighted {
-    metric: Metric,
-    power: f64,
+/// The parameters of `weighted`: the weighted mean with weights given by
+/// model name (normalised to sum to one).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightedParams {
+    /// One weight per model, by model name.
+    pub weights: NamedWeights,
 }
 
-impl ScoreWeighted {
-    /// Weights proportional to `metric`.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::InvalidParameter`] when `power` is not finite and positive.
-    pub fn new(metric: Metric, power: f64) -> Result<Self> {
-        if !(power.is_finite() && power > 0.0) {
-            return Err(Error::param(format!(
-                "expected a finite positive power for score weighting, found {power}"
-            )));
-        }
-        Ok(ScoreWeighted { metric, power })
-    }
-}
+impl MethodParams for WeightedParams {
+    const NAME: &'static str = "weighted";
+    const OPTIONS: &'static [&'static str] = &["weights"];
 
-impl Fuser for ScoreWeighted {
-    type Fitted = WeightedMean;
-    fn fit(&self, preds: &Predictions, targets: &Targets) -> Result<WeightedMean> {
-        let mut scores = Vec::with_capacity(preds.n_models());
-        let mut raw = Vec::with_capacity(preds.n_models());
-        for m in 0..preds.n_models() {
-            let s = metrics::score(self.metric, preds, m, targets)
-                .map_err(|e| e.with_model(preds.models()[m].clone()))?;
-            scores.push(s);
-            let base = if self.metric.greater_is_better() {
-                s.max(0.0)
-            } else if s > 0.0 {
-                1.0 / s
-            } else {
-                // A perfect loss of zero: this model alone is right; give it
-                // all the weight by making the others negligible.
-                f64::MAX.sqrt()
-            };
-            raw.push(base.powf(self.power));
-        }
-        let weights = Weights::new(raw).map_err(|_| {
-            Error::new(
-                ErrorKind::InvalidWeights,
-                format!(
-                    "every model has a {} of zero or less, so weights proportional to it are undefined",
-                    self.metric
-                ),
-            )
+    fn from_options(o: &SpecOptions) -> Result<Self> {
+        let weights = o.weights.clone().ok_or_else(|| {
+            Error::param("weighted needs a weight per model (e.g. --weights bert=2,roberta=1)")
         })?;
-        Ok(WeightedMean {
-            weights,
-            scores: Some(scores),
+        Ok(WeightedParams { weights })
+    }
+
+    fn needs_targets(&self) -> bool {
+        false
+    }
+
+    fn named_weights(&self) -> Option<&NamedWeights> {
+        Some(&self.weights)
+    }
+
+    fn fit(&self, cx: &FitContext<'_>) -> Result<FittedState> {
+        Ok(FittedState {
+            weights: Some(resolve_weights(&self.weights, cx.preds)?),
+            ..FittedState::default()
         })
+    }
+
+    fn build(&self, state: &FittedState, _n_models: usize) -> Result<Box<dyn Fitted>> {
+        Ok(Box::new(WeightedMean::new(state.weights_for(Self::NAME)?)))
     }
 }
 
@@ -135,19 +123,5 @@ mod tests {
         let w = Weights::new(vec![1.0, 1.0]).unwrap();
         let e = WeightedMean::new(w).predict(&p).unwrap_err();
         assert_eq!(e.to_string(), "expected one weight per model (1), found 2");
-    }
-
-    #[test]
-    fn score_weighted_prefers_the_better_model() {
-        // m0 right on both samples, m1 right on one.
-        let p = probs(&[vec![0.9, 0.1, 0.2, 0.8], vec![0.6, 0.4, 0.7, 0.3]], 2);
-        let t = Targets::Classes(vec![0, 1]);
-        let f = ScoreWeighted::new(Metric::Accuracy, 1.0)
-            .unwrap()
-            .fit(&p, &t)
-            .unwrap();
-        assert_eq!(f.scores().unwrap(), [1.0, 0.5]);
-        let w = f.weights().unwrap().as_slice();
-        assert!((w[0] - 2.0 / 3.0).abs() < 1e-12);
     }
 }

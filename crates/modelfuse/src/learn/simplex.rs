@@ -39,7 +39,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::fusers::{normalize, unsupported, weighted_sum};
 use crate::learn::driver::{Driver, Report, Solver, Step};
 use crate::metrics::{self, Metric};
@@ -163,7 +163,7 @@ impl Objective {
     ///
     /// # Errors
     ///
-    /// As [`optimize_weights`], and [`ErrorKind::InvalidWeights`] when there
+    /// As [`optimize_weights`], and [`ErrorKind::InvalidWeights`](crate::ErrorKind::InvalidWeights) when there
     /// is not one weight per model.
     ///
     /// # Example
@@ -258,13 +258,13 @@ impl SimplexOptions {
 ///
 /// # Errors
 ///
-/// * [`ErrorKind::Unsupported`] when the objective does not apply to the
+/// * [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) when the objective does not apply to the
 ///   task (see [`Objective::applies_to`]).
-/// * [`ErrorKind::Shape`] when the targets are of the wrong kind or length,
-///   or there are no samples; [`ErrorKind::UnknownLabel`] when a class index
-///   is out of range; [`ErrorKind::InvalidValue`] when a true value is not
+/// * [`ErrorKind::Shape`](crate::ErrorKind::Shape) when the targets are of the wrong kind or length,
+///   or there are no samples; [`ErrorKind::UnknownLabel`](crate::ErrorKind::UnknownLabel) when a class index
+///   is out of range; [`ErrorKind::InvalidValue`](crate::ErrorKind::InvalidValue) when a true value is not
 ///   finite.
-/// * [`ErrorKind::InvalidParameter`] when `opts` is invalid.
+/// * [`ErrorKind::InvalidParameter`](crate::ErrorKind::InvalidParameter) when `opts` is invalid.
 ///
 /// # Example
 ///
@@ -342,13 +342,7 @@ impl Problem {
                 hint,
             ));
         }
-        check_targets(
-            task,
-            preds.n_samples(),
-            preds.n_outputs(),
-            Some(preds.ids()),
-            targets,
-        )?;
+        targets.check_for(preds)?;
         let (m, n, k) = (preds.n_models(), preds.n_samples(), preds.n_outputs());
         let ln = |p: f32| (p as f64).max(PROBABILITY_FLOOR).ln();
         let mut basis = Vec::new();
@@ -395,7 +389,7 @@ impl Problem {
                 }
                 (n, 1, Loss::Squared(y.clone()))
             }
-            _ => unreachable!("check_targets matched the targets to the task"),
+            _ => unreachable!("Targets::check_for matched the targets to the task"),
         };
         Ok(Problem {
             n_models: m,
@@ -1090,11 +1084,11 @@ impl SearchOptions {
 ///
 /// # Errors
 ///
-/// * [`ErrorKind::Unsupported`] when the metric does not apply to the task.
+/// * [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) when the metric does not apply to the task.
 /// * The target errors of [`optimize_weights`], and
-///   [`ErrorKind::InvalidValue`] when the metric is undefined on these
+///   [`ErrorKind::InvalidValue`](crate::ErrorKind::InvalidValue) when the metric is undefined on these
 ///   targets (ROC-AUC with a class that never occurs, say).
-/// * [`ErrorKind::InvalidParameter`] when `opts` is invalid.
+/// * [`ErrorKind::InvalidParameter`](crate::ErrorKind::InvalidParameter) when `opts` is invalid.
 ///
 /// # Example
 ///
@@ -1127,13 +1121,7 @@ pub fn search_weights(
     if !metric.applies_to(task) {
         return Err(unsupported(&metric.to_string(), task, ""));
     }
-    check_targets(
-        task,
-        preds.n_samples(),
-        preds.n_outputs(),
-        Some(preds.ids()),
-        targets,
-    )?;
+    targets.check_for(preds)?;
     let start = match opts.start {
         SearchStart::Uniform => Weights::uniform(preds.n_models()),
         SearchStart::Optimum => {
@@ -1219,20 +1207,12 @@ impl<'a> PatternSearch<'a> {
     }
 
     fn better(&self, a: f64, b: f64) -> bool {
-        if self.metric.greater_is_better() {
-            a > b
-        } else {
-            a < b
-        }
+        self.metric.better(a, b)
     }
 
     /// The driver minimises: losses as they are, scores negated.
     fn objective(&self) -> f64 {
-        if self.metric.greater_is_better() {
-            -self.score
-        } else {
-            self.score
-        }
+        self.metric.as_loss(self.score)
     }
 }
 
@@ -1302,85 +1282,10 @@ fn finish_rows(task: Task, k: usize, acc: &mut [f64], out: &mut [f32]) {
     }
 }
 
-/// Checks that `targets` suit `task` and `n` samples of `k` outputs: the
-/// right kind, the right length, class indices in range, finite values.
-/// `ids`, when given, name the offending sample.
-pub(crate) fn check_targets(
-    task: Task,
-    n: usize,
-    k: usize,
-    ids: Option<&[String]>,
-    targets: &Targets,
-) -> Result<()> {
-    if n == 0 {
-        return Err(Error::shape("expected at least one sample, found none"));
-    }
-    let with_id = |e: Error, i: usize| match ids {
-        Some(ids) => e.with_id(ids[i].clone()),
-        None => e,
-    };
-    let found = match (task, targets) {
-        (Task::Binary | Task::Multiclass { .. }, Targets::Classes(y)) => {
-            if y.len() == n
-                && let Some(i) = y.iter().position(|&c| c >= k)
-            {
-                let msg = format!("expected a class index below {k}, found {}", y[i]);
-                return Err(with_id(Error::new(ErrorKind::UnknownLabel, msg), i));
-            }
-            y.len()
-        }
-        (Task::Multilabel { .. }, Targets::Multilabel { n_labels, matrix }) => {
-            if *n_labels != k {
-                return Err(Error::shape(format!(
-                    "expected a label matrix with {k} labels, found {n_labels} labels"
-                )));
-            }
-            if matrix.len() != n * k {
-                return Err(Error::shape(format!(
-                    "expected a {n} × {k} label matrix ({} values), found {} values",
-                    n * k,
-                    matrix.len()
-                )));
-            }
-            n
-        }
-        (Task::Regression, Targets::Values(y)) => {
-            if y.len() == n
-                && let Some(i) = y.iter().position(|v| !v.is_finite())
-            {
-                let msg = format!("expected a finite true value, found {}", y[i]);
-                return Err(with_id(Error::invalid_value(msg), i));
-            }
-            y.len()
-        }
-        _ => {
-            let wanted = match task {
-                Task::Binary | Task::Multiclass { .. } => "class indices",
-                Task::Multilabel { .. } => "a label matrix",
-                Task::Regression => "values",
-            };
-            let got = match targets {
-                Targets::Classes(_) => "class indices",
-                Targets::Multilabel { .. } => "a label matrix",
-                Targets::Values(_) => "values",
-            };
-            return Err(Error::shape(format!(
-                "expected {wanted} as targets for a {} task, found {got}",
-                task.name()
-            )));
-        }
-    };
-    if found != n {
-        return Err(Error::shape(format!(
-            "expected targets for {n} samples, found {found}"
-        )));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
     use crate::fuser::Fitted;
     use crate::fusers::test_support::{build, probs, values};
     use crate::fusers::{GeometricMean, WeightedMean};
@@ -1597,7 +1502,7 @@ mod tests {
             (
                 Targets::Values(vec![0.0; 4]),
                 ErrorKind::Shape,
-                "expected class indices as targets for a binary task, found values",
+                "expected class indices as targets for a binary task, found real values",
             ),
             (
                 Targets::Multilabel {

@@ -6,13 +6,13 @@
 //! out; the out-of-fold predictions together cover every row exactly once
 //! and can be scored honestly, compared with single models, and
 //! bootstrapped.
+//!
+//! A leaf: it knows folds, not fusers. What is fitted on each training part
+//! is the caller's closure ([`crate::fit::out_of_fold`] fits a spec).
 
 use crate::error::{Error, Result};
-use crate::fitted::FitOptions;
-use crate::fuser::Fitted;
 use crate::learn::folds;
 use crate::predictions::{Predictions, Targets};
-use crate::spec::FuserSpec;
 
 /// The test rows of each of `k` folds: stratified by class for single-label
 /// targets, plain shuffled folds otherwise. Deterministic for a seed.
@@ -32,20 +32,20 @@ pub fn folds_for(
     }
 }
 
-/// Out-of-fold predictions of `spec` (fitted with `options`): for each fold,
-/// fit on the other folds and predict this one. Returns one fused model
-/// whose every row was predicted by a fuser that did not see its label.
+/// Out-of-fold predictions: for each fold, `fit_predict(train, train
+/// targets, test)` fits on the other folds and predicts this one. Returns one
+/// fused model whose every row was predicted by a fuser that did not see its
+/// label.
 ///
 /// # Errors
 ///
-/// Folds that do not partition the rows, or any error of fitting or
-/// predicting on a fold (the message names the fold).
+/// Folds that do not partition the rows, or any error of `fit_predict` on a
+/// fold (the message names the fold).
 pub fn cross_val_predict(
-    spec: &FuserSpec,
-    options: &FitOptions,
     preds: &Predictions,
     targets: &Targets,
     folds: &[Vec<usize>],
+    fit_predict: impl Fn(&Predictions, &Targets, &Predictions) -> Result<Predictions>,
 ) -> Result<Predictions> {
     let n = preds.n_samples();
     let k = preds.n_outputs();
@@ -67,18 +67,17 @@ pub fn cross_val_predict(
     let mut out = vec![0f32; n * k];
     for (f, test) in folds.iter().enumerate() {
         let train = folds::complement(n, test);
-        let fit_preds = preds.select_rows(&train);
-        let fit_targets = targets.select(&train);
-        let fold_err = |e: Error| {
+        let fused = fit_predict(
+            &preds.select_rows(&train),
+            &targets.select(&train),
+            &preds.select_rows(test),
+        )
+        .map_err(|e| {
             Error::new(
                 e.kind(),
                 format!("fold {} of {}: {}", f + 1, folds.len(), e.message()),
             )
-        };
-        let fitted = spec
-            .fit_with(&fit_preds, Some(&fit_targets), options)
-            .map_err(fold_err)?;
-        let fused = fitted.predict(&preds.select_rows(test)).map_err(fold_err)?;
+        })?;
         for (j, &i) in test.iter().enumerate() {
             out[i * k..(i + 1) * k].copy_from_slice(fused.row(0, j));
         }

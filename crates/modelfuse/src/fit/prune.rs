@@ -15,24 +15,18 @@
 //! The fusion is scored out of fold, so a learned fuser never judges a model
 //! on rows whose labels it was fitted on.
 
-use serde::{Deserialize, Serialize};
-
-use crate::cv;
-use crate::error::{Error, Result};
+use crate::error::Result;
+pub use crate::fitted::Dropped;
 use crate::metrics::{self, Metric};
 use crate::predictions::{Predictions, Targets, Task};
-use crate::spec::FuserSpec;
 
-/// Pruning settings.
+/// Pruning settings (its folds and seed are the fit's:
+/// [`FitOptions`](crate::FitOptions)).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PruneOptions {
     /// The metric the fusion is judged by (default: log-loss, or RMSE for
     /// regression).
     pub metric: Option<Metric>,
-    /// Cross-validation folds.
-    pub folds: usize,
-    /// Seed of the folds.
-    pub seed: u64,
     /// The relative improvement that removing a model must bring.
     pub min_gain: f64,
     /// Two models whose predicted classes disagree on less than this
@@ -44,22 +38,10 @@ impl Default for PruneOptions {
     fn default() -> Self {
         PruneOptions {
             metric: None,
-            folds: 5,
-            seed: 0,
             min_gain: 1e-3,
             duplicate_disagreement: 0.01,
         }
     }
-}
-
-/// A model pruned away, and why.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Dropped {
-    /// The model.
-    pub model: String,
-    /// Why, in words.
-    pub reason: String,
 }
 
 /// The outcome of pruning.
@@ -77,48 +59,26 @@ pub struct Pruning {
     pub score_after: f64,
 }
 
-/// Prunes the models of `preds` for fusing with `spec`.
+/// Prunes the models of `preds`; `oof(subset)` gives the fusion's
+/// out-of-fold predictions on a subset of the models (see
+/// [`crate::fit::out_of_fold`]), which judge every removal.
 ///
 /// # Errors
 ///
-/// A spec with weights fixed by name (they would no longer name every
-/// model), folds that cannot be made, or any error of cross-validated fitting.
+/// Any error of `oof` or of scoring.
 pub fn prune(
-    spec: &FuserSpec,
     preds: &Predictions,
     targets: &Targets,
     opts: &PruneOptions,
+    oof: impl Fn(&Predictions) -> Result<Predictions>,
 ) -> Result<Pruning> {
-    let fixed = match spec {
-        FuserSpec::Weighted { .. } => true,
-        FuserSpec::Vote { weights, .. }
-        | FuserSpec::SoftVote { weights }
-        | FuserSpec::Rank { weights } => weights.is_some(),
-        _ => false,
-    };
-    if fixed {
-        return Err(Error::param(format!(
-            "pruning needs a method without fixed per-model weights; {} names its weights",
-            spec.method()
-        )));
-    }
-    let metric = opts.metric.unwrap_or(match preds.task() {
-        Task::Regression => Metric::Rmse,
-        _ => Metric::LogLoss,
-    });
-    let k = opts.folds.min(preds.n_samples());
-    let folds = cv::folds_for(targets, preds.n_outputs(), k, opts.seed)?;
-    let better = |a: f64, b: f64| {
-        if metric.greater_is_better() {
-            a > b
-        } else {
-            a < b
-        }
-    };
+    let metric = opts
+        .metric
+        .unwrap_or_else(|| Metric::default_for(preds.task()));
+    let better = |a: f64, b: f64| metric.better(a, b);
     let oof_score = |models: &[String]| -> Result<f64> {
-        let sub = preds.subset_models(models)?;
-        let oof = cv::cross_val_predict(spec, &Default::default(), &sub, targets, &folds)?;
-        metrics::score(metric, &oof, 0, targets)
+        let fused = oof(&preds.subset_models(models)?)?;
+        metrics::score(metric, &fused, 0, targets)
     };
 
     let own: Vec<f64> = (0..preds.n_models())
@@ -176,11 +136,7 @@ pub fn prune(
             }
         }
         let (pos, s) = best.expect("at least two models");
-        let gain = if metric.greater_is_better() {
-            s - current
-        } else {
-            current - s
-        };
+        let gain = metric.gain(s, current);
         if gain <= opts.min_gain * current.abs().max(1e-12) {
             break;
         }
