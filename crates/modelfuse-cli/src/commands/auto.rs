@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use indicatif::{ProgressBar, ProgressStyle};
 use modelfuse::auto::{self, AutoOptions, EntryKind, Recommendation};
 use modelfuse::{BuildOptions, Fitted, Task, TaskHint};
 use serde_json::json;
@@ -59,6 +58,12 @@ pub fn run(args: AutoArgs) -> Result<()> {
                 input.display()
             );
         }
+    }
+    if args.output.exists() && !args.output.is_dir() {
+        bail!(
+            "{}: expected an output folder (fuser.json, fused.csv and report.json go in it), found a file",
+            args.output.display()
+        );
     }
     if args.resamples < MIN_RESAMPLES {
         bail!(
@@ -125,17 +130,11 @@ pub fn run(args: AutoArgs) -> Result<()> {
         candidates: None,
     };
 
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} {msg}")
-            .expect("a valid template"),
-    );
+    let step = crate::progress::Step::start("searching fusers");
     let report = auto::search(preds, &targets, &opts, |done, total, what| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-        bar.set_message(what.to_string());
+        step.set(done, total, what);
     })?;
-    bar.finish_and_clear();
+    step.finish();
     let fitted = report
         .fitted
         .clone()

@@ -28,7 +28,29 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Ner { command } => ner::run(command),
         Command::Qa { command } => qa::run(command),
         Command::Generate { command } => generate::run(command),
+        Command::Completions { shell } => {
+            completions(shell);
+            Ok(())
+        }
     }
+}
+
+/// Writes the completion script of `shell` to stdout (clap_complete,
+/// generated from the same definition that parses the arguments).
+fn completions(shell: crate::args::Shell) {
+    use clap::CommandFactory;
+    use clap_complete::Shell as S;
+    let shell = match shell {
+        crate::args::Shell::Bash => S::Bash,
+        crate::args::Shell::Zsh => S::Zsh,
+        crate::args::Shell::Fish => S::Fish,
+    };
+    let mut cmd = Cli::command();
+    // Into memory first: clap_complete panics on a failed write (a closed
+    // pipe), and `print!` ends quietly on one (see main.rs).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "modelfuse", &mut script);
+    print!("{}", String::from_utf8_lossy(&script));
 }
 
 /// The error for a half (`--sentences`, `--questions`, `--lines`) that
@@ -98,6 +120,16 @@ pub fn metrics_json(all: &[(Metric, f64)]) -> serde_json::Value {
 
 pub fn json_number(v: f64) -> serde_json::Value {
     serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
+
+/// What a command that wrote a file says: its summary line on stderr (where
+/// every "saved …" message goes, so stdout stays for results), and with
+/// `--json` the same facts as JSON on stdout.
+pub fn report_written(json: bool, summary: String, facts: serde_json::Value) {
+    eprintln!("{summary}");
+    if json {
+        print_json(&facts);
+    }
 }
 
 /// Prints JSON to stdout, pretty and newline-terminated.
