@@ -221,7 +221,9 @@ pub fn run(args: AutoArgs) -> Result<()> {
             Some(g) => (
                 format!("{:+.4}", g.gain),
                 format!("[{:+.4}, {:+.4}]", g.low, g.high),
-                format!("{:.3}", g.p_value),
+                super::p_text(g.p_value, args.resamples)
+                    .replace("p = ", "")
+                    .replace("p ", ""),
             ),
             None => Default::default(),
         };
@@ -245,7 +247,15 @@ pub fn run(args: AutoArgs) -> Result<()> {
         println!("skipped {}: {}", s.name, s.reason);
     }
     println!();
-    println!("{}", report.verdict);
+    // The library writes p = 0.000 when no resample disagreed; say what it
+    // means with this many resamples.
+    let zero = format!("p = {:.3}", 0.0);
+    println!(
+        "{}",
+        report
+            .verdict
+            .replace(&zero, &super::p_text(0.0, args.resamples))
+    );
     match &report.recommendation {
         Recommendation::Fuser { .. } => {}
         Recommendation::Model { name } => {

@@ -132,10 +132,31 @@ pub fn report_written(json: bool, summary: String, facts: serde_json::Value) {
     }
 }
 
+/// A bootstrap p-value as text: `p = 0.034`, or `p < 0.002` when no
+/// resample went the other way (the smallest nonzero value of a two-sided
+/// p over `resamples` is `2 / resamples`; "0.000" would claim more).
+pub fn p_text(p: f64, resamples: usize) -> String {
+    if p == 0.0 && resamples > 0 {
+        format!("p < {:.3}", 2.0 / resamples as f64)
+    } else {
+        format!("p = {p:.3}")
+    }
+}
+
 /// Prints JSON to stdout, pretty and newline-terminated.
 pub fn print_json(value: &serde_json::Value) {
     println!(
         "{}",
         serde_json::to_string_pretty(value).expect("JSON values always serialise")
     );
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_zero_bootstrap_p_value_is_shown_as_a_bound() {
+        assert_eq!(super::p_text(0.0, 1000), "p < 0.002");
+        assert_eq!(super::p_text(0.0, 200), "p < 0.010");
+        assert_eq!(super::p_text(0.034, 1000), "p = 0.034");
+    }
 }

@@ -758,13 +758,13 @@ fn report(args: ReportArgs) -> Result<()> {
             "no clear difference"
         };
         text.push_str(&format!(
-            "\n{verdict}: gain of {} over {} on half {score_name}: {:+.2} F1 points (95% CI {:+.2} to {:+.2}, p = {:.3}, {} paired bootstrap resamples of sentences)\n",
+            "\n{verdict}: gain of {} over {} on half {score_name}: {:+.2} F1 points (95% CI {:+.2} to {:+.2}, {}, {} paired bootstrap resamples of sentences)\n",
             rows[bf].0,
             rows[bs].0,
             100.0 * gain.gain,
             100.0 * gain.low,
             100.0 * gain.high,
-            gain.p_value,
+            super::p_text(gain.p_value, args.resamples),
             args.resamples
         ));
         directions.push(json!({

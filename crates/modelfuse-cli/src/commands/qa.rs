@@ -486,11 +486,11 @@ fn run_report(args: ReportArgs) -> Result<()> {
         print_json(&serde_json::to_value(&report)?);
         return Ok(());
     }
-    print_report(&report);
+    print_report(&report, bootstrap.n_resamples);
     Ok(())
 }
 
-fn print_report(r: &CrossFit) {
+fn print_report(r: &CrossFit, resamples: usize) {
     println!(
         "SQuAD v{} rules; questions split in two halves (seed {}): {} and {}; learned methods \
          are fitted on one half and scored on the other",
@@ -533,8 +533,14 @@ fn print_report(r: &CrossFit) {
     for g in &r.gains {
         let c = &g.comparison;
         println!(
-            "{} − {} ({}): {:+.2} points, 95% CI {:+.2} .. {:+.2}, p = {:.3}",
-            g.method, g.baseline, g.metric, c.gain, c.low, c.high, c.p_value
+            "{} − {} ({}): {:+.2} points, 95% CI {:+.2} .. {:+.2}, {}",
+            g.method,
+            g.baseline,
+            g.metric,
+            c.gain,
+            c.low,
+            c.high,
+            super::p_text(c.p_value, resamples)
         );
     }
     let f1 = &r.gains[0].comparison;
