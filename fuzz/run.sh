@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 per=${SECONDS_PER_TARGET:-60}
-targets=${FUZZ_TARGETS:-table parquet npy fitted_json conll squad}
+targets=${FUZZ_TARGETS:-table parquet npy fitted_json conll ner_jsonl squad}
 cargo fuzz build --sanitizer none
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

@@ -60,6 +60,22 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::commands::generate::GenerateCommand,
     },
+    /// Print a shell completion script: `modelfuse completions bash >
+    /// ~/.local/share/bash-completion/completions/modelfuse` (zsh: a file
+    /// `_modelfuse` on your fpath; fish: `~/.config/fish/completions/`).
+    Completions {
+        /// bash, zsh or fish.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+/// The shells `modelfuse completions` writes scripts for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 /// How prediction files are read; shared by every command.
@@ -319,6 +335,9 @@ pub struct PredictArgs {
     /// Rescale probability rows that do not sum to one instead of rejecting them.
     #[arg(long)]
     pub renormalize: bool,
+    /// Print what was written as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -138,6 +138,9 @@ pub fn is_within(inner: &Path, outer: &Path) -> bool {
 pub fn check_command(cli: &Cli) -> Result<()> {
     FORCE.store(cli.force, Ordering::Relaxed);
     let (inputs, outputs) = paths(&cli.command);
+    if json_flag(&cli.command) && outputs.iter().any(|p| p.as_os_str() == "-") {
+        bail!("-o -: expected no --json with it, since both would be written to stdout");
+    }
     check(&inputs, &outputs)
 }
 
@@ -147,6 +150,23 @@ fn many(v: &[PathBuf]) -> Vec<&Path> {
 
 fn opt(p: &Option<PathBuf>) -> Vec<&Path> {
     p.as_deref().into_iter().collect()
+}
+
+/// Whether a command that writes a file was asked for a JSON summary.
+fn json_flag(command: &Command) -> bool {
+    match command {
+        Command::Predict(a) => a.json,
+        Command::Ner {
+            command: ner::NerCommand::Fuse(a),
+        } => a.json,
+        Command::Qa {
+            command: qa::QaCommand::Fuse(a),
+        } => a.json,
+        Command::Generate {
+            command: generate::GenerateCommand::Fuse(a),
+        } => a.json,
+        _ => false,
+    }
 }
 
 /// Every path a command reads, and every file it writes.
@@ -159,6 +179,7 @@ fn paths(command: &Command) -> (Vec<&Path>, Vec<&Path>) {
     match command {
         // `auto` checks its output folder against the dataset itself.
         Command::Inspect(_) | Command::Evaluate(_) | Command::Auto(_) => none,
+        Command::Completions { .. } => none,
         Command::Fit(a) => (
             [many(&a.inputs), opt(&a.labels)].concat(),
             vec![a.output.as_path()],

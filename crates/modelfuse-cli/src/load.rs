@@ -199,3 +199,41 @@ pub fn fuser(path: &Path) -> Result<modelfuse::FittedFuser> {
 pub fn expect_kind(text: &str, path: &Path, kind: modelfuse_io::FittedKind) -> Result<()> {
     modelfuse_io::FittedKind::expect(text, kind).map_err(|m| anyhow!("{}: {m}", path.display()))
 }
+
+/// Whether a path argument is `-` (standard input or output).
+pub fn is_stdio(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Reads a text file, or standard input for `-`.
+pub fn text(path: &Path) -> Result<String> {
+    if is_stdio(path) {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .context("reading standard input")?;
+        return Ok(s);
+    }
+    Ok(modelfuse_io::read_text(path)?)
+}
+
+/// Writes an output file atomically, or to standard output for `-`.
+pub fn write_out(
+    path: &Path,
+    what: &str,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let result = if is_stdio(path) {
+        let stdout = std::io::stdout();
+        let mut lock = stdout.lock();
+        match write(&mut lock).and_then(|()| std::io::Write::flush(&mut lock)) {
+            // A reader that stopped early: end quietly, as `print!` does.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+            r => r.map_err(anyhow::Error::from),
+        }
+    } else {
+        modelfuse_io::write_atomic(path, |w| write(w)).map_err(anyhow::Error::from)
+    };
+    result
+        .with_context(|| format!("writing {what} to {}", path.display()))
+        .map_err(|e| anyhow::Error::new(crate::WriteError(e)))
+}

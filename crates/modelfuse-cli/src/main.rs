@@ -10,6 +10,7 @@ mod args;
 mod commands;
 mod guard;
 mod load;
+mod progress;
 mod table;
 
 use std::process::ExitCode;

@@ -651,6 +651,20 @@ fn cases() -> Vec<Case> {
             "NER probability file with an invalid tag on line 1",
             "{\"offsets\": [[0, 5], [6, 8]], \"tags\": [\"O\", \"LOC\"], \"probs\": [[0.1, 0.9], [1, 0]]}\n{\"offsets\": [[0, 5], [6, 8]], \"tags\": [\"O\", \"LOC\"], \"probs\": [[1, 0], [1, 0]]}\n",
         ),
+        ner_probs(
+            "NER probability file with no tags",
+            r#"{"offsets": [[0, 5], [6, 8]], "tags": [], "probs": [[], []]}"#,
+        ),
+        Case {
+            input: "`auto -o` naming a file, not a folder",
+            files: vec![
+                text("ds/val/m.csv", GOOD),
+                text("ds/val.labels.csv", LABELS),
+                text("out", ""),
+            ],
+            args: &["auto", "ds", "-o", "out"],
+            code: 2,
+        },
         Case {
             input: "a cascade file given to `predict`",
             files: vec![

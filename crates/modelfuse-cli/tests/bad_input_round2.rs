@@ -430,3 +430,93 @@ fn a_fitted_file_of_another_kind_is_named_with_the_command_that_reads_it() {
         "c.json: expected a fitted fuser file (from `modelfuse fit`), found a cascade file (from `modelfuse cascade fit`); use `modelfuse cascade predict --fuser`",
     );
 }
+
+// What a tool people rely on is expected to have.
+
+#[test]
+fn commands_that_write_say_so_on_stderr_and_print_json_on_request() {
+    let dir = scores_dir();
+    let d = dir.path();
+    let (stdout, stderr) = ok(d, "fit m.csv n.csv --method mean -o f.json");
+    says(&stderr, "saved f.json");
+    assert!(!stdout.contains("saved"), "{stdout}");
+    let (stdout, stderr) = ok(d, "predict --fuser f.json m.csv n.csv -o fused.csv --json");
+    says(&stderr, "-> fused.csv");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (v["output"].as_str(), v["samples"].as_u64()),
+        (Some("fused.csv"), Some(4))
+    );
+    write(d, "gold.conll", "Paris B-location\nis O\n\nok O\n");
+    write(d, "s1.conll", "Paris B-location\nis O\n\nok O\n");
+    write(d, "p1.json", r#"{"q1": "Paris"}"#);
+    write(d, "a.txt", "one\n");
+    for line in [
+        "ner fuse s1.conll gold.conll --method token-vote -o fused.conll --json",
+        "ner fit s1.conll --labels gold.conll --method token-vote -o ner.json --json",
+        "qa fuse p1.json -o qa.json --json",
+        "generate fuse a.txt -o g.txt --json",
+    ] {
+        let (stdout, _) = ok(d, line);
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert!(v["output"].is_string(), "{line}: {stdout}");
+    }
+}
+
+#[test]
+fn the_reference_file_is_labels_everywhere_and_old_names_still_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (name, text) in [
+        ("gold.conll", "Paris B-location\n"),
+        ("a.txt", "one two three four\n"),
+        ("p.json", r#"{"q1": "Paris"}"#),
+    ] {
+        write(d, name, text);
+    }
+    write(
+        d,
+        "dev.json",
+        r#"{"version": "1.1", "data": [{"title": "t", "paragraphs": [{"context": "Paris", "qas": [{"id": "q1", "question": "?", "answers": [{"text": "Paris", "answer_start": 0}]}]}]}]}"#,
+    );
+    for (new, old) in [
+        (
+            "ner evaluate gold.conll --labels gold.conll --json",
+            "--gold",
+        ),
+        ("qa evaluate p.json --labels dev.json --json", "--dataset"),
+        ("generate evaluate a.txt --labels a.txt --json", "--ref"),
+    ] {
+        let (by_new, _) = ok(d, new);
+        let (by_old, _) = ok(d, &new.replace("--labels", old));
+        assert_eq!(by_new, by_old, "{new}");
+    }
+}
+
+#[test]
+fn completions_are_printed_for_bash_zsh_and_fish() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let (script, _) = ok(dir.path(), &format!("completions {shell}"));
+        says(&script, "modelfuse");
+        says(&script, "cascade");
+    }
+}
+
+#[test]
+fn a_dash_is_standard_output_or_input_for_single_files() {
+    let dir = scores_dir();
+    let d = dir.path();
+    ok(d, "fit m.csv n.csv --method mean -o f.json");
+    let (csv, _) = ok(d, "predict --fuser f.json m.csv n.csv -o -");
+    assert!(csv.starts_with("id,a,b,label\n1,0.85,0.15,a\n"), "{csv}");
+    assert!(!d.join("-").exists());
+    write(d, "gold.conll", "Paris B-location\nis O\n");
+    let scored = common::stdout_of(
+        modelfuse()
+            .current_dir(d)
+            .args(["ner", "evaluate", "gold.conll", "--labels", "-", "--json"])
+            .write_stdin("Paris B-location\nis O\n"),
+    );
+    says(&scored, "\"f1\": 100.0");
+}

@@ -129,7 +129,7 @@ pub use inputs::{Skipped, expand_inputs, expand_inputs_noting};
 pub use labels::read_labels;
 pub use parquet::ROW_GROUP_ROWS;
 pub use text::{MAX_TEXT_BYTES, read_text};
-pub use write::{MULTILABEL_THRESHOLD, write_predictions};
+pub use write::{MULTILABEL_THRESHOLD, write_predictions, write_predictions_csv};
 
 /// Reads one model's predictions; the model is named after the file stem
 /// (`preds/bert.csv` → `bert`).

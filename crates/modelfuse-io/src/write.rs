@@ -70,6 +70,16 @@ pub fn write_predictions(path: &Path, fused: &Predictions) -> Result<()> {
     write(path, fused).map_err(|e| e.or_path(path))
 }
 
+/// Writes `fused` as CSV to `out` (standard output, say), in the layout
+/// [`write_predictions`] gives a `.csv` path.
+///
+/// # Errors
+///
+/// Any error of `out`.
+pub fn write_predictions_csv(out: &mut dyn Write, fused: &Predictions) -> std::io::Result<()> {
+    write_csv(out, fused, b',')
+}
+
 fn write(path: &Path, fused: &Predictions) -> Result<()> {
     if fused.n_models() != 1 {
         return Err(Error::shape(format!(

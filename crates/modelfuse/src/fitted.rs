@@ -202,8 +202,8 @@ impl FittedFuser {
         for c in &mut fitted.classes {
             *c = crate::canonical_class(c).into_owned();
         }
-        if let Some(dup) = (1..fitted.classes.len())
-            .find(|&i| fitted.classes[..i].contains(&fitted.classes[i]))
+        if let Some(dup) =
+            (1..fitted.classes.len()).find(|&i| fitted.classes[..i].contains(&fitted.classes[i]))
         {
             return Err(Error::new(
                 ErrorKind::Format,

@@ -3,9 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use indicatif::{ProgressBar, ProgressStyle};
-use modelfuse::{BuildOptions, Fitted, Task, TaskHint};
 use modelfuse::auto::{self, AutoOptions, EntryKind, Recommendation};
+use modelfuse::{BuildOptions, Fitted, Task, TaskHint};
 use serde_json::json;
 
 use super::{metrics_json, print_json};
@@ -87,6 +86,12 @@ pub fn run(args: AutoArgs) -> Result<()> {
             );
         }
     }
+    if args.output.exists() && !args.output.is_dir() {
+        bail!(
+            "{}: expected an output folder (fuser.json, fused.csv and report.json go in it), found a file",
+            args.output.display()
+        );
+    }
     if args.resamples < MIN_RESAMPLES {
         bail!(
             "--resamples {}: expected at least {MIN_RESAMPLES}; with fewer, a 95% interval rests on a handful of resamples in each tail and a p-value cannot be smaller than 1/resamples, so neither means what it says",
@@ -152,17 +157,11 @@ pub fn run(args: AutoArgs) -> Result<()> {
         candidates: None,
     };
 
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} {msg}")
-            .expect("a valid template"),
-    );
+    let step = crate::progress::Step::start("searching fusers");
     let report = auto::search(preds, &targets, &opts, |done, total, what| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-        bar.set_message(what.to_string());
+        step.set(done, total, what);
     })?;
-    bar.finish_and_clear();
+    step.finish();
     let fitted = report
         .fitted
         .clone()
@@ -249,7 +248,9 @@ pub fn run(args: AutoArgs) -> Result<()> {
             Some(g) => (
                 format!("{:+.4}", g.gain),
                 format!("[{:+.4}, {:+.4}]", g.low, g.high),
-                format!("{:.3}", g.p_value),
+                super::p_text(g.p_value, args.resamples)
+                    .replace("p = ", "")
+                    .replace("p ", ""),
             ),
             None => Default::default(),
         };
@@ -273,7 +274,15 @@ pub fn run(args: AutoArgs) -> Result<()> {
         println!("skipped {}: {}", s.name, s.reason);
     }
     println!();
-    println!("{}", report.verdict);
+    // The library writes p = 0.000 when no resample disagreed; say what it
+    // means with this many resamples.
+    let zero = format!("p = {:.3}", 0.0);
+    println!(
+        "{}",
+        report
+            .verdict
+            .replace(&zero, &super::p_text(0.0, args.resamples))
+    );
     match &report.recommendation {
         Recommendation::Fuser { .. } => {}
         Recommendation::Model { name } => {

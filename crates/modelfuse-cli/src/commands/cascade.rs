@@ -194,8 +194,10 @@ fn run_fit(args: FitArgs) -> Result<()> {
         calibrate: !args.no_calibrate,
         goal,
     };
-    let fitted = settings
-        .fit(&loaded.preds, &targets, &costs)
+    let step = crate::progress::Step::start("searching chains and thresholds");
+    let fitted = settings.fit(&loaded.preds, &targets, &costs);
+    step.finish();
+    let fitted = fitted
         .map_err(|e| load::explain(e, &loaded.paths))
         .with_context(|| {
             format!(
@@ -225,6 +227,10 @@ fn run_fit(args: FitArgs) -> Result<()> {
         }
     }
     let best = best.expect("at least one model");
+    eprintln!("saved {}", args.output.display());
+    if let Some(path) = &args.frontier {
+        eprintln!("saved {}", path.display());
+    }
     if args.json {
         print_json(&json!({
             "chosen": point_json(&fitted.fitted),
@@ -449,6 +455,6 @@ fn run_predict(args: PredictArgs) -> Result<()> {
     if let Some((name, a, c)) = &best {
         println!("best single model ({name}): accuracy {a:.4}, cost {c:.4}");
     }
-    eprintln!("wrote {}", args.output.display());
+    eprintln!("saved {}", args.output.display());
     Ok(())
 }

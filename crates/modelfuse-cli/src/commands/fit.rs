@@ -34,7 +34,7 @@ pub fn run(args: FitArgs) -> Result<()> {
     let preds = &loaded.preds;
     let spinner = spinner(format!("fitting {}", spec.describe(preds.task())));
     let fitted = spec.fit_with(preds, targets.as_ref(), &fit_options);
-    spinner.finish_and_clear();
+    spinner.finish();
     let fitted = fitted.map_err(|e| load::explain(e, &loaded.paths))?;
     save(&args, &fitted)?;
 
@@ -70,13 +70,10 @@ pub fn run(args: FitArgs) -> Result<()> {
     )
 }
 
-/// A spinner while fitting (drawn only on a terminal): learned methods with
-/// pruning or calibration can take a while.
-fn spinner(message: String) -> indicatif::ProgressBar {
-    let spinner = indicatif::ProgressBar::new_spinner();
-    spinner.set_message(message);
-    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    spinner
+/// Progress while fitting: learned methods with pruning or calibration can
+/// take a while.
+fn spinner(message: String) -> crate::progress::Step {
+    crate::progress::Step::start(message)
 }
 
 fn save(args: &FitArgs, fitted: &FittedFuser) -> Result<()> {
@@ -139,7 +136,7 @@ fn run_segments(
         settings.order
     ));
     let fitted = spec.fit_segments(segs, table.as_deref(), fit_options, settings);
-    spinner.finish_and_clear();
+    spinner.finish();
     let fitted = fitted.map_err(explain)?;
     save(args, &fitted)?;
 
@@ -307,6 +304,6 @@ fn print_report(
         }
         print!("{}", t.render());
     }
-    println!("saved to {}", args.output.display());
+    eprintln!("saved {}", args.output.display());
     Ok(())
 }

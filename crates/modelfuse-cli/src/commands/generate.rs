@@ -48,7 +48,12 @@ pub struct EvaluateArgs {
     pub hyps: Inputs,
     /// The reference, line-aligned with the hypotheses; repeat `--ref` for
     /// several references (scored as sacrebleu scores multiple references).
-    #[arg(long = "ref", value_name = "REF", required = true)]
+    #[arg(
+        long = "labels",
+        visible_alias = "ref",
+        value_name = "REF",
+        required = true
+    )]
     pub reference: Vec<PathBuf>,
     /// BLEU's tokeniser: 13a (default) or zh (Chinese targets).
     #[arg(long, default_value = "13a", value_parser = parse_tokenizer)]
@@ -107,6 +112,9 @@ pub struct FuseArgs {
     /// Where to write the fused text.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// Print what was written as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -124,10 +132,21 @@ pub struct FitArgs {
     #[command(flatten)]
     pub hyps: Inputs,
     /// The reference of the development segments (repeat for several).
-    #[arg(long = "ref", value_name = "REF", required = true)]
+    #[arg(
+        long = "labels",
+        visible_alias = "ref",
+        value_name = "REF",
+        required = true
+    )]
     pub reference: Vec<PathBuf>,
     /// Which segments to fit on.
-    #[arg(long, value_enum, default_value = "all")]
+    #[arg(
+        long = "half",
+        value_name = "HALF",
+        visible_alias = "lines",
+        value_enum,
+        default_value = "all"
+    )]
     pub lines: Lines,
     #[command(flatten)]
     pub utility: UtilityArgs,
@@ -145,7 +164,12 @@ pub struct ReportArgs {
     pub hyps: Inputs,
     /// The reference, line-aligned with the hypotheses; repeat `--ref` for
     /// several references (scored as sacrebleu scores multiple references).
-    #[arg(long = "ref", value_name = "REF", required = true)]
+    #[arg(
+        long = "labels",
+        visible_alias = "ref",
+        value_name = "REF",
+        required = true
+    )]
     pub reference: Vec<PathBuf>,
     /// BLEU's tokeniser: 13a (default) or zh (Chinese targets).
     #[arg(long, default_value = "13a", value_parser = parse_tokenizer)]
@@ -296,7 +320,7 @@ fn read_references(paths: &[PathBuf], n: usize) -> Result<Vec<Vec<String>>> {
     paths
         .iter()
         .map(|path| {
-            let text = modelfuse_io::read_text(path)?;
+            let text = crate::load::text(path)?;
             let lines: Vec<String> = text.lines().map(str::to_string).collect();
             if lines.len() != n {
                 bail!(
@@ -406,7 +430,10 @@ fn matrices(
             let text = modelfuse_io::read_text(&path)?;
             UtilityMatrices::from_pairwise_jsonl(&text, &path.display().to_string(), candidates)?
         }
-        None => UtilityMatrices::compute(utility, candidates)?,
+        None => {
+            let _step = crate::progress::Step::start("computing the utility matrices");
+            UtilityMatrices::compute(utility, candidates)?
+        }
     };
     Ok((mbr, m))
 }
@@ -444,16 +471,25 @@ fn fuse(args: FuseArgs) -> Result<()> {
         }
     };
     write_lines(&args.output, &fused)?;
-    eprintln!(
-        "fused {s} systems on {} segments -> {}",
-        candidates.n_segments(),
-        args.output.display()
+    super::report_written(
+        args.json,
+        format!(
+            "fused {s} systems on {} segments -> {}",
+            candidates.n_segments(),
+            args.output.display()
+        ),
+        serde_json::json!({
+            "output": args.output,
+            "method": format!("{:?}", args.method).to_lowercase(),
+            "systems": candidates.systems(),
+            "segments": candidates.n_segments(),
+        }),
     );
     Ok(())
 }
 
 fn write_lines(path: &Path, lines: &[String]) -> Result<()> {
-    modelfuse_io::write_atomic(path, |w| {
+    crate::load::write_out(path, "the fused text", |w| {
         for l in lines {
             // A newline inside a candidate (possible in n-best JSON) would
             // break the one-line-per-segment contract; it becomes a space.
@@ -461,8 +497,6 @@ fn write_lines(path: &Path, lines: &[String]) -> Result<()> {
         }
         Ok(())
     })
-    .with_context(|| format!("writing {}", path.display()))
-    .map_err(|e| anyhow::Error::new(WriteError(e)))
 }
 
 fn fit(args: FitArgs) -> Result<()> {
@@ -476,7 +510,7 @@ fn fit(args: FitArgs) -> Result<()> {
         Lines::All => 0..n,
     };
     if range.is_empty() {
-        return Err(super::nothing_to_fit("--lines", args.lines, "segment", n));
+        return Err(super::nothing_to_fit("--half", args.lines, "segment", n));
     }
     let (mbr, m) = matrices(&args.utility, None, &all)?;
     let dev = all.slice(range.clone());
@@ -526,7 +560,9 @@ fn report(args: ReportArgs) -> Result<()> {
         tokenizer: args.tokenize,
         search: WeightSearch::default(),
     };
+    let step = crate::progress::Step::start("scoring every method on both halves");
     let r = generate::report(&candidates, &refs, &settings)?;
+    step.finish();
     if args.json {
         print_json(&serde_json::to_value(&r)?);
         return Ok(());

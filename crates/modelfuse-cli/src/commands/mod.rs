@@ -28,7 +28,29 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Ner { command } => ner::run(command),
         Command::Qa { command } => qa::run(command),
         Command::Generate { command } => generate::run(command),
+        Command::Completions { shell } => {
+            completions(shell);
+            Ok(())
+        }
     }
+}
+
+/// Writes the completion script of `shell` to stdout (clap_complete,
+/// generated from the same definition that parses the arguments).
+fn completions(shell: crate::args::Shell) {
+    use clap::CommandFactory;
+    use clap_complete::Shell as S;
+    let shell = match shell {
+        crate::args::Shell::Bash => S::Bash,
+        crate::args::Shell::Zsh => S::Zsh,
+        crate::args::Shell::Fish => S::Fish,
+    };
+    let mut cmd = Cli::command();
+    // Into memory first: clap_complete panics on a failed write (a closed
+    // pipe), and `print!` ends quietly on one (see main.rs).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "modelfuse", &mut script);
+    print!("{}", String::from_utf8_lossy(&script));
 }
 
 /// The error for a half (`--sentences`, `--questions`, `--lines`) that
@@ -100,10 +122,41 @@ pub fn json_number(v: f64) -> serde_json::Value {
     serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
+/// What a command that wrote a file says: its summary line on stderr (where
+/// every "saved …" message goes, so stdout stays for results), and with
+/// `--json` the same facts as JSON on stdout.
+pub fn report_written(json: bool, summary: String, facts: serde_json::Value) {
+    eprintln!("{summary}");
+    if json {
+        print_json(&facts);
+    }
+}
+
+/// A bootstrap p-value as text: `p = 0.034`, or `p < 0.002` when no
+/// resample went the other way (the smallest nonzero value of a two-sided
+/// p over `resamples` is `2 / resamples`; "0.000" would claim more).
+pub fn p_text(p: f64, resamples: usize) -> String {
+    if p == 0.0 && resamples > 0 {
+        format!("p < {:.3}", 2.0 / resamples as f64)
+    } else {
+        format!("p = {p:.3}")
+    }
+}
+
 /// Prints JSON to stdout, pretty and newline-terminated.
 pub fn print_json(value: &serde_json::Value) {
     println!(
         "{}",
         serde_json::to_string_pretty(value).expect("JSON values always serialise")
     );
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_zero_bootstrap_p_value_is_shown_as_a_bound() {
+        assert_eq!(super::p_text(0.0, 1000), "p < 0.002");
+        assert_eq!(super::p_text(0.0, 200), "p < 0.010");
+        assert_eq!(super::p_text(0.034, 1000), "p = 0.034");
+    }
 }

@@ -21,7 +21,6 @@ use modelfuse_nlp::ner::{
 use serde_json::{Map, Value, json};
 
 use super::{json_number, print_json};
-use crate::WriteError;
 use crate::args::{parse_nlp, parse_weights};
 use crate::table::Table;
 
@@ -100,7 +99,7 @@ pub struct EvaluateArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// The gold CoNLL file (optional with a column file).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long = "labels", visible_alias = "gold", value_name = "FILE")]
     pub gold: Option<PathBuf>,
     /// How entities are read from tags.
     #[arg(long, value_enum, default_value_t = ModeArg::Conlleval)]
@@ -154,7 +153,7 @@ pub struct FitArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// The gold CoNLL file (optional with a column file).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long = "labels", visible_alias = "gold", value_name = "FILE")]
     pub gold: Option<PathBuf>,
     /// token-vote, viterbi or span-vote.
     #[arg(long, value_parser = parse_nlp::<NerMethod>)]
@@ -162,7 +161,7 @@ pub struct FitArgs {
     #[command(flatten)]
     pub settings: MethodArgs,
     /// The sentences to fit on.
-    #[arg(long, value_enum, default_value_t = SentencesArg::All)]
+    #[arg(long = "half", value_name = "HALF", visible_alias = "sentences", value_enum, default_value_t = SentencesArg::All)]
     pub sentences: SentencesArg,
     /// The seed of the split into halves.
     #[arg(long, default_value_t = 0)]
@@ -173,6 +172,9 @@ pub struct FitArgs {
     /// Where to save the fitted fuser (JSON).
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// Print what was fitted as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -199,6 +201,9 @@ pub struct FuseArgs {
     /// Where to write the fused CoNLL file (token TAB tag).
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// Print what was written as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -206,7 +211,7 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// The gold CoNLL file (optional with a column file).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long = "labels", visible_alias = "gold", value_name = "FILE")]
     pub gold: Option<PathBuf>,
     /// The seed of the halves and of the bootstrap.
     #[arg(long, default_value_t = 0)]
@@ -301,10 +306,9 @@ fn nlp(e: modelfuse_nlp::Error) -> anyhow::Error {
 
 fn load(args: &InputArgs, gold_path: Option<&Path>) -> Result<Loaded> {
     let mut gold = match gold_path {
-        Some(p) => Some(
-            ner::parse_conll(&modelfuse_io::read_text(p)?, &p.display().to_string())
-                .map_err(nlp)?,
-        ),
+        Some(p) => {
+            Some(ner::parse_conll(&crate::load::text(p)?, &p.display().to_string()).map_err(nlp)?)
+        }
         None => None,
     };
     let mut tagged: Vec<(String, Tagged)> = Vec::new();
@@ -500,9 +504,7 @@ fn select_sentences(n: usize, which: SentencesArg, seed: u64) -> Vec<usize> {
 }
 
 fn write_text(path: &Path, text: &str, what: &str) -> Result<()> {
-    modelfuse_io::write_atomic(path, |out| out.write_all(text.as_bytes()))
-        .with_context(|| format!("writing {what} to {}", path.display()))
-        .map_err(|e| anyhow::Error::new(WriteError(e)))
+    crate::load::write_out(path, what, |out| out.write_all(text.as_bytes()))
 }
 
 fn fit(args: FitArgs) -> Result<()> {
@@ -514,15 +516,16 @@ fn fit(args: FitArgs) -> Result<()> {
     if sentences.is_empty() {
         let n = loaded.systems.n_sentences();
         return Err(super::nothing_to_fit(
-            "--sentences",
+            "--half",
             args.sentences,
             "sentence",
             n,
         ));
     }
-    let fitted = fuser
-        .fit(&loaded.systems, Some(&gold), &sentences)
-        .map_err(nlp)?;
+    let step = crate::progress::Step::start(format!("fitting {}", fuser.describe()));
+    let fitted = fuser.fit(&loaded.systems, Some(&gold), &sentences);
+    step.finish();
+    let fitted = fitted.map_err(nlp)?;
     write_text(&args.output, &fitted.to_json(), "the fitted fuser")?;
     let weights: Vec<String> = match &fitted.state.type_weights {
         Some(per) => per
@@ -539,7 +542,7 @@ fn fit(args: FitArgs) -> Result<()> {
             .map(|(n, w)| format!("{n}={w}"))
             .collect(),
     };
-    eprintln!(
+    let summary = format!(
         "fitted {} on {} sentences: weights {}{}; F1 on those sentences {} -> {}",
         fuser.describe(),
         sentences.len(),
@@ -552,6 +555,16 @@ fn fit(args: FitArgs) -> Result<()> {
         fitted.fit.map_or("n/a".into(), |f| pct(f.f1)),
         args.output.display()
     );
+    let facts = json!({
+        "output": args.output,
+        "method": fuser.describe(),
+        "sentences": sentences.len(),
+        "weights": fitted.state.weights,
+        "type_weights": fitted.state.type_weights,
+        "threshold": json_number(fitted.state.threshold),
+        "f1_on_fit_sentences": fitted.fit.map(|f| json_number(100.0 * f.f1)),
+    });
+    super::report_written(args.json, summary, facts);
     Ok(())
 }
 
@@ -590,13 +603,20 @@ fn fuse(args: FuseArgs) -> Result<()> {
         &ner::write_conll(&loaded.tokens, &tags),
         "the fused tags",
     )?;
-    eprintln!(
+    let summary = format!(
         "fused {} systems on {} sentences with {} -> {}",
         loaded.systems.names().len(),
         tags.len(),
         fitted.spec.describe(),
         args.output.display()
     );
+    let facts = json!({
+        "output": args.output,
+        "method": fitted.spec.describe(),
+        "systems": loaded.systems.names(),
+        "sentences": tags.len(),
+    });
+    super::report_written(args.json, summary, facts);
     Ok(())
 }
 
@@ -642,6 +662,7 @@ fn report(args: ReportArgs) -> Result<()> {
         })
         .collect::<Result<_>>()?;
     let fusers = report_fusers(mode);
+    let step = crate::progress::Step::start("fitting every method on each half");
     let mut directions = Vec::new();
     let mut text = String::new();
     let mode_name = match mode {
@@ -737,13 +758,13 @@ fn report(args: ReportArgs) -> Result<()> {
             "no clear difference"
         };
         text.push_str(&format!(
-            "\n{verdict}: gain of {} over {} on half {score_name}: {:+.2} F1 points (95% CI {:+.2} to {:+.2}, p = {:.3}, {} paired bootstrap resamples of sentences)\n",
+            "\n{verdict}: gain of {} over {} on half {score_name}: {:+.2} F1 points (95% CI {:+.2} to {:+.2}, {}, {} paired bootstrap resamples of sentences)\n",
             rows[bf].0,
             rows[bs].0,
             100.0 * gain.gain,
             100.0 * gain.low,
             100.0 * gain.high,
-            gain.p_value,
+            super::p_text(gain.p_value, args.resamples),
             args.resamples
         ));
         directions.push(json!({
@@ -769,6 +790,7 @@ fn report(args: ReportArgs) -> Result<()> {
             },
         }));
     }
+    step.finish();
     if args.json {
         print_json(&json!({
             "systems": names,

@@ -51,7 +51,7 @@ pub struct SystemsArgs {
 #[derive(Debug, Args)]
 pub struct DatasetArgs {
     /// The SQuAD dataset file with the gold answers (`.json` or `.json.gz`).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long = "labels", visible_alias = "dataset", value_name = "FILE")]
     pub dataset: PathBuf,
     /// Which official script's rules to follow; default: the dataset's
     /// `version` field (2.x → 2.0, otherwise 1.1).
@@ -137,7 +137,13 @@ pub struct FitArgs {
     pub objective: Objective,
     /// Fit on all questions or on one seeded half (the other half stays
     /// unseen, for `evaluate`).
-    #[arg(long, value_enum, default_value = "all")]
+    #[arg(
+        long = "half",
+        value_name = "HALF",
+        visible_alias = "questions",
+        value_enum,
+        default_value = "all"
+    )]
     pub questions: Questions,
     /// The seed of the halves.
     #[arg(long, default_value_t = 0)]
@@ -164,6 +170,9 @@ pub struct FuseArgs {
     /// format).
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// Print what was written as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -274,7 +283,7 @@ fn load_systems(args: &SystemsArgs) -> Result<Loaded> {
 }
 
 fn load_dataset(args: &DatasetArgs) -> Result<(Dataset, ScriptVersion)> {
-    let text = modelfuse_io::read_text(&args.dataset)?;
+    let text = crate::load::text(&args.dataset)?;
     let dataset = Dataset::parse(&text, &args.dataset.display().to_string())?;
     let version = args
         .version
@@ -369,19 +378,22 @@ fn run_fit(args: FitArgs) -> Result<()> {
     };
     if subset.questions().is_empty() {
         return Err(super::nothing_to_fit(
-            "--questions",
+            "--half",
             args.questions,
             "question",
             n,
         ));
     }
     let fuser = args.method.fuser(args.learn_weights, args.objective)?;
+    let step = crate::progress::Step::start("fitting the QA fuser");
     let fitted = fuser.fit(&systems.pairs(), &subset, version)?;
+    step.finish();
     modelfuse_io::write_atomic(&args.output, |out| {
         out.write_all(fitted.to_json().as_bytes())
     })
     .with_context(|| format!("writing the fuser to {}", args.output.display()))
     .map_err(|e| anyhow::Error::new(WriteError(e)))?;
+    eprintln!("saved {}", args.output.display());
     let fit = fitted.fit.as_ref().expect("fit records a summary");
     if args.json {
         print_json(&json!({
@@ -405,13 +417,12 @@ fn run_fit(args: FitArgs) -> Result<()> {
         println!("no-answer threshold: {th}");
     }
     println!(
-        "{} on {} questions (SQuAD v{} rules): exact match {:.2}, F1 {:.2}; saved to {}",
+        "{} on {} questions (SQuAD v{} rules): exact match {:.2}, F1 {:.2}",
         fitted.method.name(),
         fit.questions,
         version.name(),
         fit.exact_match,
         fit.f1,
-        args.output.display()
     );
     Ok(())
 }
@@ -436,17 +447,27 @@ fn run_fuse(args: FuseArgs) -> Result<()> {
         .collect();
     let mut bytes = serde_json::to_vec_pretty(&answers)?;
     bytes.push(b'\n');
-    modelfuse_io::write_atomic(&args.output, |out| out.write_all(&bytes))
-        .with_context(|| format!("writing the fused answers to {}", args.output.display()))
-        .map_err(|e| anyhow::Error::new(WriteError(e)))?;
+    crate::load::write_out(&args.output, "the fused answers", |out| {
+        out.write_all(&bytes)
+    })?;
     let abstained = fused.values().filter(|a| a.text.is_empty()).count();
-    eprintln!(
-        "fused {} systems on {} questions with {} ({} without an answer) -> {}",
-        systems.names.len(),
-        fused.len(),
-        fitted.method.name(),
-        abstained,
-        args.output.display()
+    super::report_written(
+        args.json,
+        format!(
+            "fused {} systems on {} questions with {} ({} without an answer) -> {}",
+            systems.names.len(),
+            fused.len(),
+            fitted.method.name(),
+            abstained,
+            args.output.display()
+        ),
+        json!({
+            "output": args.output,
+            "method": fitted.method.name(),
+            "systems": systems.names,
+            "questions": fused.len(),
+            "without_answer": abstained,
+        }),
     );
     Ok(())
 }
@@ -458,16 +479,18 @@ fn run_report(args: ReportArgs) -> Result<()> {
         seed: args.seed,
         ..BootstrapOptions::default()
     };
+    let step = crate::progress::Step::start("fitting every method on each half");
     let report = cross_fit(&dataset, &systems.pairs(), version, args.seed, &bootstrap)?;
+    step.finish();
     if args.json {
         print_json(&serde_json::to_value(&report)?);
         return Ok(());
     }
-    print_report(&report);
+    print_report(&report, bootstrap.n_resamples);
     Ok(())
 }
 
-fn print_report(r: &CrossFit) {
+fn print_report(r: &CrossFit, resamples: usize) {
     println!(
         "SQuAD v{} rules; questions split in two halves (seed {}): {} and {}; learned methods \
          are fitted on one half and scored on the other",
@@ -510,8 +533,14 @@ fn print_report(r: &CrossFit) {
     for g in &r.gains {
         let c = &g.comparison;
         println!(
-            "{} − {} ({}): {:+.2} points, 95% CI {:+.2} .. {:+.2}, p = {:.3}",
-            g.method, g.baseline, g.metric, c.gain, c.low, c.high, c.p_value
+            "{} − {} ({}): {:+.2} points, 95% CI {:+.2} .. {:+.2}, {}",
+            g.method,
+            g.baseline,
+            g.metric,
+            c.gain,
+            c.low,
+            c.high,
+            super::p_text(c.p_value, resamples)
         );
     }
     let f1 = &r.gains[0].comparison;

@@ -112,6 +112,9 @@ pub(crate) fn check_shape(
     s: &SubwordSentence,
     first_tags: Option<&[String]>,
 ) -> std::result::Result<(), String> {
+    if s.tags.is_empty() {
+        return Err("expected at least one tag name in 'tags', found none".into());
+    }
     if s.offsets.len() != s.probs.len() {
         return Err(format!(
             "expected as many offsets as probability rows, found {} and {}",
