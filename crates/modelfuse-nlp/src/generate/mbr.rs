@@ -51,6 +51,25 @@ impl Default for Mbr {
     }
 }
 
+/// The invariants MBR and the vote rely on: one weight per system, and utility
+/// matrices computed for these candidates.
+///
+/// # Panics
+///
+/// When either does not hold (the callers keep them; user input never reaches here).
+pub(crate) fn check_inputs(matrices: &UtilityMatrices, candidates: &Candidates, weights: &[f64]) {
+    assert_eq!(
+        weights.len(),
+        candidates.systems().len(),
+        "one weight per system"
+    );
+    assert_eq!(
+        matrices.n_segments(),
+        candidates.n_segments(),
+        "matrices of these candidates"
+    );
+}
+
 impl Mbr {
     /// The chosen candidate index of every segment, given per-system
     /// weights (any non-negative values; only their ratios matter).
@@ -65,16 +84,7 @@ impl Mbr {
         candidates: &Candidates,
         weights: &[f64],
     ) -> Vec<usize> {
-        assert_eq!(
-            weights.len(),
-            candidates.systems().len(),
-            "one weight per system"
-        );
-        assert_eq!(
-            matrices.n_segments(),
-            candidates.n_segments(),
-            "matrices of these candidates"
-        );
+        check_inputs(matrices, candidates, weights);
         (0..candidates.n_segments())
             .into_par_iter()
             .map(|s| {

@@ -25,7 +25,7 @@
 use rayon::prelude::*;
 
 use super::candidates::Candidates;
-use super::mbr::Mbr;
+use super::mbr::{Mbr, check_inputs};
 use super::tokenize::py_split;
 use super::utility::UtilityMatrices;
 
@@ -48,16 +48,7 @@ pub fn vote(
     mbr: &Mbr,
     matrices: &UtilityMatrices,
 ) -> Vec<String> {
-    assert_eq!(
-        weights.len(),
-        candidates.systems().len(),
-        "one weight per system"
-    );
-    assert_eq!(
-        matrices.n_segments(),
-        candidates.n_segments(),
-        "matrices of these candidates"
-    );
+    check_inputs(matrices, candidates, weights);
     (0..candidates.n_segments())
         .into_par_iter()
         .map(|s| {
