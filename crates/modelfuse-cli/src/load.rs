@@ -18,6 +18,21 @@ pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// The system files of NER, QA and generation commands under `inputs` (folders
+/// expanded to the non-hidden files `accept` takes); says on stderr which folder
+/// entries were skipped and why.
+pub fn expand_systems(
+    inputs: &[PathBuf],
+    accept: impl Fn(&str) -> bool,
+    what: &str,
+) -> Result<Vec<PathBuf>> {
+    let (files, skipped) = modelfuse_io::expand_files(inputs, accept, what)?;
+    for s in skipped {
+        eprintln!("skipped {}: {}", s.path.display(), s.reason);
+    }
+    Ok(files)
+}
+
 /// Predictions with the file each model came from.
 pub struct Loaded {
     pub preds: Predictions,

@@ -391,6 +391,37 @@ fn skipped_folder_entries_are_named_with_the_reason() {
     }
 }
 
+/// The NER, QA and generation folders say what they skipped too.
+#[cfg(unix)]
+#[test]
+fn nlp_system_folders_name_what_they_skip() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hyp = d.join("hyp");
+    std::fs::create_dir(&hyp).unwrap();
+    write(&hyp, "a.txt", "the cat\n");
+    write(&hyp, "b.txt", "a cat\n");
+    std::os::unix::fs::symlink("gone.txt", hyp.join("c.txt")).unwrap();
+    std::fs::create_dir(hyp.join("old")).unwrap();
+    let (_, stderr) = ok(d, "generate fuse hyp -o fused.txt");
+    says(&stderr, "skipped hyp/c.txt: a symbolic link to nothing");
+    says(&stderr, "skipped hyp/old: a folder, not a file");
+    let qa = d.join("qa");
+    std::fs::create_dir(&qa).unwrap();
+    write(&qa, "s1.json", r#"{"q1": "x"}"#);
+    std::os::unix::fs::symlink("s2.json", qa.join("s2.json")).unwrap();
+    write(
+        d,
+        "dev.json",
+        r#"{"version": "1.1", "data": [{"title": "t", "paragraphs": [{"context": "x y", "qas": [{"id": "q1", "question": "?", "answers": [{"text": "x", "answer_start": 0}]}]}]}]}"#,
+    );
+    let (_, stderr) = ok(d, "qa evaluate qa --labels dev.json");
+    says(
+        &stderr,
+        "skipped qa/s2.json: a symbolic link that cannot be followed",
+    );
+}
+
 // 9. Hints.
 
 #[test]

@@ -88,6 +88,82 @@ pub fn expand_inputs_noting(inputs: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<Ski
     Ok((files, skipped))
 }
 
+/// Files as given and folders expanded to their files, for inputs that are not
+/// prediction tables (NER, QA and generation systems): in each folder, every
+/// non-hidden entry whose name `accept` takes, sorted by name. An entry that is
+/// not a readable regular file (a dangling or looping link, a FIFO, a socket, a
+/// sub-folder) is returned as [`Skipped`] with the reason, never dropped in
+/// silence; hidden entries and names `accept` refuses are left out, as
+/// documented by each command.
+///
+/// # Errors
+///
+/// When an input cannot be opened or listed, or a folder holds none of the
+/// files (`what` names them in the message).
+pub fn expand_files(
+    inputs: &[PathBuf],
+    accept: impl Fn(&str) -> bool,
+    what: &str,
+) -> Result<(Vec<PathBuf>, Vec<Skipped>)> {
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    for input in inputs {
+        let meta = fs::metadata(input).map_err(|e| Error::io("cannot open", e).or_path(input))?;
+        if !meta.is_dir() {
+            files.push(input.clone());
+            continue;
+        }
+        let cannot = |e| Error::io("cannot list the folder", e).or_path(input);
+        let mut found = Vec::new();
+        let mut noted = Vec::new();
+        for entry in fs::read_dir(input).map_err(cannot)? {
+            let entry = entry.map_err(cannot)?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') || !accept(&name) {
+                continue;
+            }
+            match classify(entry.path()) {
+                Ok(file) => found.push(file),
+                Err(s) => noted.push(s),
+            }
+        }
+        if found.is_empty() {
+            return Err(
+                Error::shape(format!("expected {what} in this folder, found none")).or_path(input),
+            );
+        }
+        found.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+        noted.sort_by(|a, b| a.path.cmp(&b.path));
+        files.extend(found);
+        skipped.extend(noted);
+    }
+    Ok((files, skipped))
+}
+
+/// A folder entry as a file to read, or why it cannot be one (symbolic links
+/// are followed: a link to a file is that file).
+fn classify(path: PathBuf) -> std::result::Result<PathBuf, Skipped> {
+    match fs::metadata(&path) {
+        Ok(m) if m.is_file() => Ok(path),
+        Ok(m) => Err(Skipped {
+            path,
+            reason: not_a_file(&m).into(),
+        }),
+        Err(e) => {
+            let link = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+            let reason = match (link, e.kind()) {
+                (true, std::io::ErrorKind::NotFound) => {
+                    "a symbolic link to nothing (its target does not exist)".to_string()
+                }
+                (true, _) => format!("a symbolic link that cannot be followed (a loop?): {e}"),
+                _ => format!("cannot be read: {e}"),
+            };
+            Err(Skipped { path, reason })
+        }
+    }
+}
+
 /// The model name a prediction file gives: its file stem.
 pub(crate) fn model_name(path: &Path) -> Result<String> {
     match path.file_stem().map(|s| s.to_str()) {
@@ -125,25 +201,9 @@ fn list_folder(dir: &Path, skipped: &mut Vec<Skipped>) -> Result<Vec<PathBuf>> {
             continue;
         }
         // Follows symlinks: a link to a prediction file is one.
-        match fs::metadata(&path) {
-            Ok(m) if m.is_file() => found.push(path),
-            Ok(m) => noted.push(Skipped {
-                path,
-                reason: not_a_file(&m).into(),
-            }),
-            Err(e) => {
-                let link = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
-                let reason = match (link, e.kind()) {
-                    (true, std::io::ErrorKind::NotFound) => {
-                        "a symbolic link to nothing (its target does not exist)".to_string()
-                    }
-                    (true, _) => {
-                        format!("a symbolic link that cannot be followed (a loop?): {e}")
-                    }
-                    _ => format!("cannot be read: {e}"),
-                };
-                noted.push(Skipped { path, reason });
-            }
+        match classify(path) {
+            Ok(file) => found.push(file),
+            Err(s) => noted.push(s),
         }
     }
     found.sort_by(|a, b| a.file_name().cmp(&b.file_name()));

@@ -125,7 +125,7 @@ use rayon::prelude::*;
 pub use atomic::write_atomic;
 pub use error::{Error, ErrorKind, Result};
 pub use fitted_kind::FittedKind;
-pub use inputs::{Skipped, expand_inputs, expand_inputs_noting};
+pub use inputs::{Skipped, expand_files, expand_inputs, expand_inputs_noting};
 pub use labels::read_labels;
 pub use parquet::ROW_GROUP_ROWS;
 pub use text::{MAX_TEXT_BYTES, read_text};

@@ -200,30 +200,7 @@ struct Loaded {
 
 /// Files as given, folders expanded to their (non-hidden) files by name.
 fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for p in inputs {
-        if p.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
-                .with_context(|| format!("listing {}", p.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| {
-                    f.is_file()
-                        && !f
-                            .file_name()
-                            .and_then(|n| n.to_str())
-                            .is_some_and(|n| n.starts_with('.'))
-                })
-                .collect();
-            files.sort();
-            if files.is_empty() {
-                bail!("{}: no system files in this folder", p.display());
-            }
-            out.extend(files);
-        } else {
-            out.push(p.clone());
-        }
-    }
-    Ok(out)
+    crate::load::expand_systems(inputs, |_| true, "system files")
 }
 
 /// The system name of a file, and whether it is an n-best list.
@@ -517,7 +494,7 @@ fn fit(args: FitArgs) -> Result<()> {
     let refs: Vec<Vec<&str>> = refs.iter().map(|r| as_strs(&r[range.clone()])).collect();
     let refs: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
     let reference = generate::ReferenceStats::compute(&dev, &refs)?;
-    let fitted = WeightSearch::default().fit(&mbr, &m.slice(range.clone()), &dev, &reference);
+    let fitted = WeightSearch::default().fit(&mbr, &m.slice(range.clone()), &dev, &reference)?;
     let json = fitted.to_json();
     modelfuse_io::write_atomic(&args.output, |w| writeln!(w, "{json}"))
         .with_context(|| format!("writing {}", args.output.display()))

@@ -258,34 +258,9 @@ impl Loaded {
     }
 }
 
-/// Files under `inputs`: files as given, folders' non-hidden files sorted.
+/// Files as given, folders expanded to their non-hidden files by name.
 fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for p in inputs {
-        if p.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
-                .with_context(|| format!("listing {}", p.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| {
-                    f.is_file()
-                        && !f
-                            .file_name()
-                            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-                })
-                .collect();
-            found.sort();
-            if found.is_empty() {
-                bail!(
-                    "{}: expected system files in this folder, found none",
-                    p.display()
-                );
-            }
-            files.extend(found);
-        } else {
-            files.push(p.clone());
-        }
-    }
-    Ok(files)
+    crate::load::expand_systems(inputs, |_| true, "system files")
 }
 
 /// The file's name without `.gz` and the extension, and the extension.

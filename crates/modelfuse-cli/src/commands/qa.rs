@@ -210,35 +210,18 @@ fn system_name(path: &Path) -> String {
     name.strip_suffix(".json").unwrap_or(name).to_string()
 }
 
-/// The prediction files named on the command line: files as given, folders
-/// expanded to their `.json`, `.jsonl` and `.gz` of those files in name
-/// order.
+/// Files as given, folders expanded to their `.json` / `.jsonl` (optionally
+/// `.gz`) files by name.
 fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for input in inputs {
-        if input.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
-                .with_context(|| format!("cannot read the folder {}", input.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    let n = p.to_string_lossy();
-                    let n = n.strip_suffix(".gz").unwrap_or(&n);
-                    p.is_file() && (n.ends_with(".json") || n.ends_with(".jsonl"))
-                })
-                .collect();
-            if found.is_empty() {
-                bail!(
-                    "{}: no .json, .jsonl or .gz of those prediction files in this folder",
-                    input.display()
-                );
-            }
-            found.sort();
-            files.extend(found);
-        } else {
-            files.push(input.clone());
-        }
-    }
-    Ok(files)
+    let accept = |n: &str| {
+        let n = n.strip_suffix(".gz").unwrap_or(n);
+        n.ends_with(".json") || n.ends_with(".jsonl")
+    };
+    crate::load::expand_systems(
+        inputs,
+        accept,
+        "QA prediction files (.json, .jsonl, or .gz of those)",
+    )
 }
 
 struct Loaded {

@@ -136,13 +136,24 @@ const MIN_GAIN: f64 = 1e-9;
 impl WeightSearch {
     /// Fits per-system weights (summing to 1) for `mbr` on development
     /// candidates with their utility matrices and reference statistics.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidValue`] when there is no segment to fit on: weights
+    /// "learned" from nothing would be the uniform start passed off as a fit.
     pub fn fit(
         &self,
         mbr: &Mbr,
         matrices: &UtilityMatrices,
         candidates: &Candidates,
         reference: &ReferenceStats,
-    ) -> FittedMbr {
+    ) -> Result<FittedMbr> {
+        if candidates.n_segments() == 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidValue,
+                "expected segments to fit the weights on, found none",
+            ));
+        }
         let s = candidates.systems().len();
         let eval = |w: &[f64]| reference.corpus_chrf(&mbr.select(matrices, candidates, w));
         let mut weights = vec![1.0 / s as f64; s];
@@ -166,7 +177,7 @@ impl WeightSearch {
             current = scores[b];
             rounds += 1;
         }
-        FittedMbr {
+        Ok(FittedMbr {
             modelfuse: FORMAT_VERSION,
             method: Method::Mbr,
             mbr: *mbr,
@@ -178,7 +189,7 @@ impl WeightSearch {
                 chrf_fitted: current,
                 rounds,
             },
-        }
+        })
     }
 }
 
@@ -341,10 +352,27 @@ mod tests {
         let mbr = Mbr::default();
         let m = UtilityMatrices::compute(Utility::Chrf, &c).unwrap();
         let r = ReferenceStats::compute(&c, &[&refs]).unwrap();
-        let f = WeightSearch::default().fit(&mbr, &m, &c, &r);
+        let f = WeightSearch::default().fit(&mbr, &m, &c, &r).unwrap();
         assert!(f.fitted_on.chrf_fitted > f.fitted_on.chrf_uniform);
         assert_eq!(mbr.fuse(&m, &c, &f.weights), refs);
         assert!((f.weights.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn no_segments_is_nothing_to_fit_on() {
+        let (c, refs) = dev();
+        let m = UtilityMatrices::compute(Utility::Chrf, &c).unwrap();
+        let r = ReferenceStats::compute(&c, &[&refs]).unwrap();
+        let e = WeightSearch::default()
+            .fit(
+                &Mbr::default(),
+                &m.slice(0..0),
+                &c.slice(0..0),
+                &r.slice(0..0),
+            )
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidValue);
+        assert!(e.to_string().contains("found none"), "{e}");
     }
 
     #[test]
@@ -352,7 +380,9 @@ mod tests {
         let (c, refs) = dev();
         let m = UtilityMatrices::compute(Utility::Chrf, &c).unwrap();
         let r = ReferenceStats::compute(&c, &[&refs]).unwrap();
-        let f = WeightSearch::default().fit(&Mbr::default(), &m, &c, &r);
+        let f = WeightSearch::default()
+            .fit(&Mbr::default(), &m, &c, &r)
+            .unwrap();
         let back = FittedMbr::from_json(&f.to_json()).unwrap();
         assert_eq!(back, f);
         let e = back

@@ -194,7 +194,7 @@ pub fn report(
             &chrf_m.slice(fr.clone()),
             &fit_c,
             &reference.slice(fr.clone()),
-        );
+        )?;
         let score_c = candidates.slice(sr.clone());
         let score_m = chrf_m.slice(sr.clone());
         // Picks on the slice index the same candidates as in the whole set.
