@@ -113,7 +113,7 @@ impl Set {
         match self {
             Set::Figqa => std::iter::once("dataset")
                 .chain(FIGQA_MODELS)
-                .map(|m| one(&format!("original/fig_qa-{m}{}.json", suffix(m))))
+                .map(|m| one(&figqa_file(m)))
                 .collect(),
             Set::Wnut17 => std::iter::once(one("emerging.test.annotated"))
                 .chain(
@@ -143,9 +143,13 @@ impl Set {
     }
 }
 
-/// ExplainaBoard names the dataset `fig_qa-dataset.json` and outputs `fig_qa-<m>-output.json`.
-fn suffix(file: &str) -> &'static str {
-    if file == "dataset" { "" } else { "-output" }
+/// Where ExplainaBoard's Fig-QA files are: `fig_qa-dataset.json` and the models'
+/// `fig_qa-<model>-output.json`.
+fn figqa_file(name: &str) -> String {
+    match name {
+        "dataset" => "original/fig_qa-dataset.json".to_string(),
+        model => format!("original/fig_qa-{model}-output.json"),
+    }
 }
 
 fn target_lang(pair: &str) -> &str {
@@ -302,10 +306,10 @@ pub fn figqa_items() -> FigQaItems {
 }
 
 fn read_figqa(from: &Path) -> Result<FigQaItems> {
-    let gold = option_indices(&from.join("original/fig_qa-dataset.json"), "answers")?;
+    let gold = option_indices(&from.join(figqa_file("dataset")), "answers")?;
     let mut models = Vec::new();
     for m in FIGQA_MODELS {
-        let path = from.join(format!("original/fig_qa-{m}-output.json"));
+        let path = from.join(figqa_file(m));
         let picks = option_indices(&path, "predicted_answers")?;
         if picks.len() != gold.len() {
             return Err(bad(

@@ -99,9 +99,25 @@ impl Mbr {
     /// The winner of one segment: `k` candidates, their utility matrix and
     /// their weights.
     pub fn select_one(&self, k: usize, u: &[f64], w: &[f64]) -> usize {
-        let mut best = 0;
+        self.select_among(k, u, w, |_| true)
+    }
+
+    /// [`select_one`](Self::select_one)'s rule among the candidates `allowed`
+    /// admits, each still scored against all `k` candidates (the vote breaks its
+    /// ties with it); 0 when none is admitted, as `select_one` gives for `k = 0`.
+    pub(crate) fn select_among(
+        &self,
+        k: usize,
+        u: &[f64],
+        w: &[f64],
+        allowed: impl Fn(usize) -> bool,
+    ) -> usize {
+        let mut candidates = (0..k).filter(|&i| allowed(i));
+        let Some(mut best) = candidates.next() else {
+            return 0;
+        };
         let mut best_score = f64::NEG_INFINITY;
-        for i in 0..k {
+        for i in std::iter::once(best).chain(candidates) {
             let score = self.expected_utility(i, k, u, w);
             // Strictly better, or tied with a larger weight; equal weights
             // keep the earlier candidate.
@@ -115,7 +131,7 @@ impl Mbr {
 
     /// Candidate `i`'s expected utility `Σ_j w_j · u[i][j]` among `k` candidates
     /// (the `j = i` term only with `include_self`).
-    pub fn expected_utility(&self, i: usize, k: usize, u: &[f64], w: &[f64]) -> f64 {
+    fn expected_utility(&self, i: usize, k: usize, u: &[f64], w: &[f64]) -> f64 {
         let row = &u[i * k..(i + 1) * k];
         let mut score = 0.0;
         for j in 0..k {

@@ -77,7 +77,7 @@ pub fn vote(
                 [one] => one,
                 _ => {
                     let (k, u) = matrices.segment(s);
-                    let pick = mbr_among(mbr, k, u, &w, |i| {
+                    let pick = mbr.select_among(k, u, &w, |i| {
                         tied.iter().any(|&a| answers[a].2.contains(&i))
                     });
                     answers
@@ -89,25 +89,6 @@ pub fn vote(
             answers.swap_remove(winner).0
         })
         .collect()
-}
-
-/// [`Mbr::select_one`]'s rule restricted to the candidates `allowed` admits:
-/// each is scored against every candidate of the segment.
-fn mbr_among(mbr: &Mbr, k: usize, u: &[f64], w: &[f64], allowed: impl Fn(usize) -> bool) -> usize {
-    let mut best = None;
-    let mut best_score = f64::NEG_INFINITY;
-    for i in (0..k).filter(|&i| allowed(i)) {
-        let score = mbr.expected_utility(i, k, u, w);
-        let better = match best {
-            None => true,
-            Some(b) => score > best_score || (score == best_score && w[i] > w[b]),
-        };
-        if better {
-            best = Some(i);
-            best_score = score;
-        }
-    }
-    best.expect("at least one candidate is allowed")
 }
 
 #[cfg(test)]
