@@ -114,6 +114,7 @@ mod pages;
 mod parquet;
 mod segments;
 mod text;
+mod thrift;
 mod write;
 
 use std::path::{Path, PathBuf};

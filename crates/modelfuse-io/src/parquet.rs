@@ -102,6 +102,7 @@ impl Source {
             .metadata()
             .map_err(|e| Error::io("cannot read", e))?
             .len();
+        crate::pages::check_footer(&file, file_len)?;
         let meta = ArrowReaderMetadata::load(&file, Default::default())
             .map_err(|e| Error::parse_from("cannot read the file as Parquet", e))?;
         check_chunks(meta.metadata(), file_len)?;

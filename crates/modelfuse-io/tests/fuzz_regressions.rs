@@ -104,3 +104,14 @@ fn issue9_parquet_page_header_with_lying_wire_types() {
         "{chain}"
     );
 }
+
+/// A footer with undeclared fields holding lists of 2 * 10^8 booleans: the
+/// crate skips booleans in a list without reading a byte each, so it spun
+/// for seconds on a 733-byte file (past libFuzzer's limit in CI); the
+/// footer walk refuses it first.
+#[test]
+fn issue9_parquet_footer_with_a_huge_list_of_booleans() {
+    let chain = parse_error_chain(&fixture("fuzz_footer_bool_list_hang.parquet"));
+    assert!(chain.contains("corrupt Parquet footer"), "{chain}");
+    assert!(chain.contains("more booleans than the footer has bytes"), "{chain}");
+}
