@@ -107,14 +107,11 @@ mod error;
 mod fitted_kind;
 mod inputs;
 mod labels;
-mod levels;
 mod npy;
 mod npy_write;
-mod pages;
 mod parquet;
 mod segments;
 mod text;
-mod thrift;
 mod write;
 
 use std::path::{Path, PathBuf};

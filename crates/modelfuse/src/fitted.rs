@@ -20,7 +20,7 @@
 //! are the ones it was fitted on, by name.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +29,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::fuser::Fitted;
 use crate::fusers::FittedState;
 use crate::predictions::{BuildOptions, Predictions, Targets, Task, TaskHint};
-use crate::segments::FittedSegments;
+use crate::segments::{Order, Pooling};
 use crate::spec::FuserSpec;
 use crate::weights::Weights;
 
@@ -55,6 +55,21 @@ pub struct Dropped {
     pub model: String,
     /// Why, in words.
     pub reason: String,
+}
+
+/// What a fitted fuser records of its segments: the settings, and the
+/// fitted aggregators of learned pooling (by model name for segments-first,
+/// one named `fused` for models-first).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FittedSegments {
+    /// Which fusion comes first.
+    pub order: Order,
+    /// How segments are pooled.
+    pub pooling: Pooling,
+    /// The learned aggregators (learned pooling only).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aggregators: BTreeMap<String, FittedFuser>,
 }
 
 /// A fitted fuser in its saved form: the spec, the models and classes it was

@@ -18,6 +18,12 @@
 //! class and `label` (`Utf8`), or `id` and `value` for regression; zstd
 //! compression; row groups of at most [`ROW_GROUP_ROWS`] rows; and a fixed
 //! `created_by`, so that the same predictions always give the same bytes.
+//!
+//! Before the parquet crate parses anything, [`pages`] walks the footer and
+//! every page header with the bounded Thrift reader of [`thrift`], and
+//! [`levels`] checks each page's repetition and definition levels as the
+//! crate is fed its pages: hostile files that made the crate panic or hang
+//! are refused with a message instead (`fuzz/known_crashes`, `known_hangs`).
 
 use std::fs::File;
 use std::path::Path;
@@ -36,8 +42,12 @@ use crate::columns::{self, LABEL, Layout, SegmentColumns, Target, VALUE};
 use crate::csv::no_data_rows;
 use crate::error::{Error, Result};
 use crate::labels::{Entry, Position, Table};
-use crate::levels::CheckedRowGroups;
 use crate::segments::SegmentParts;
+use levels::CheckedRowGroups;
+
+mod levels;
+mod pages;
+mod thrift;
 use crate::write;
 
 /// The most rows written to one row group: large enough for good
@@ -102,11 +112,11 @@ impl Source {
             .metadata()
             .map_err(|e| Error::io("cannot read", e))?
             .len();
-        crate::pages::check_footer(&file, file_len)?;
+        pages::check_footer(&file, file_len)?;
         let meta = ArrowReaderMetadata::load(&file, Default::default())
             .map_err(|e| Error::parse_from("cannot read the file as Parquet", e))?;
         check_chunks(meta.metadata(), file_len)?;
-        crate::pages::check_pages(&file, meta.metadata())?;
+        pages::check_pages(&file, meta.metadata())?;
         let schema = meta.schema().clone();
         let names = schema
             .fields()

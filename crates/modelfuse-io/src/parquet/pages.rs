@@ -5,7 +5,7 @@
 //! found by fuzzing and kept in `fuzz/known_hangs/`: a page header claiming
 //! a list of 2^31 elements cost 2^31 empty reads past the end of an
 //! 862-byte file; a footer claiming 2^31 booleans cost as many empty skips.
-//! [`crate::thrift`] reads each struct as the crate will, checking every
+//! [`super::thrift`] reads each struct as the crate will, checking every
 //! length and count against the bytes there, so a hostile file is refused
 //! in time linear in its size. Each page must also fit in its chunk. Only
 //! headers are read: the page bodies are seeked over.
@@ -16,7 +16,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 use parquet::file::metadata::ParquetMetaData;
 
 use crate::error::{Error, Result};
-use crate::thrift::{Compact, Known};
+use super::thrift::{Compact, Known};
 
 /// The footer's length and magic number close a Parquet file.
 const TAIL: u64 = 8;
