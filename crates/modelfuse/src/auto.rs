@@ -434,17 +434,7 @@ pub fn search(
 /// the plain models) and takes minutes per fold; `fit --method stacking`
 /// still runs it on request.
 fn too_big(cand: &Candidate, preds: &Predictions, train_rows: usize) -> Option<String> {
-    let meta = match &cand.spec {
-        FuserSpec::Stacking(StackingParams { meta, .. })
-        | FuserSpec::Blending(BlendingParams { meta, .. }) => {
-            meta.unwrap_or_else(|| MetaModel::default_for(preds.task()))
-        }
-        _ => return None,
-    };
-    if !matches!(meta, MetaModel::Logistic { .. }) {
-        return None;
-    }
-    let params = crate::fusers::logistic_parameters(preds);
+    let params = cand.spec.logistic_parameters(preds)?;
     (params > train_rows).then(|| {
         format!(
             "a logistic meta-model on {} models × {} classes has {params} parameters for {train_rows} training rows per fold, so it would overfit; try stacking with --meta linear, or fit it yourself with `modelfuse fit --method stacking`",

@@ -118,6 +118,14 @@ macro_rules! methods {
                 }
             }
 
+            /// The parameters of the logistic meta-model the method would fit
+            /// on `preds`, if it fits one (see [`MethodParams::logistic_parameters`]).
+            pub fn logistic_parameters(&self, preds: &crate::Predictions) -> Option<usize> {
+                match self {
+                    $(FuserSpec::$variant(p) => p.logistic_parameters(preds),)*
+                }
+            }
+
             /// The spec with unset seeds of the method's random choices
             /// filled with `seed` (what a fit with that seed uses, and what
             /// its saved spec records).

@@ -7,10 +7,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::fuser::Fitted;
 use crate::fusers::method::{FitContext, FittedState, MethodParams, SpecOptions};
-use crate::fusers::stacking::{build_stacking, describe_stacking, fit_stacking};
+use crate::fusers::stacking::{
+    build_stacking, describe_stacking, fit_stacking, meta_logistic_parameters,
+};
 use crate::fusers::{MetaModel, Transform};
 use crate::learn::{folds, rng::Rng};
-use crate::predictions::{Targets, Task};
+use crate::predictions::{Predictions, Targets, Task};
 
 /// The parameters of `blending`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -78,6 +80,10 @@ impl MethodParams for BlendingParams {
 
     fn describe(&self, task: Task) -> String {
         describe_stacking(Self::NAME, task, self.meta, self.transform)
+    }
+
+    fn logistic_parameters(&self, preds: &Predictions) -> Option<usize> {
+        meta_logistic_parameters(self.meta, preds)
     }
 
     fn fit(&self, cx: &FitContext<'_>) -> Result<FittedState> {

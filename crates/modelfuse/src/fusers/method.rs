@@ -79,6 +79,14 @@ pub trait MethodParams: Sized {
         None
     }
 
+    /// How many parameters a logistic meta-model fitted on `preds` by this
+    /// method would have, if the method fits one (stacking and blending
+    /// with their logistic meta-model); `auto` skips a candidate with more
+    /// parameters than training rows. By default none.
+    fn logistic_parameters(&self, _preds: &Predictions) -> Option<usize> {
+        None
+    }
+
     /// What the method learns from (calibrated) predictions.
     ///
     /// # Errors

@@ -545,6 +545,10 @@ impl MethodParams for StackingParams {
         describe_stacking(Self::NAME, task, self.meta, self.transform)
     }
 
+    fn logistic_parameters(&self, preds: &Predictions) -> Option<usize> {
+        meta_logistic_parameters(self.meta, preds)
+    }
+
     fn fit(&self, cx: &FitContext<'_>) -> Result<FittedState> {
         fit_stacking(
             cx.preds,
@@ -563,6 +567,16 @@ impl MethodParams for StackingParams {
 fn stacker(task: Task, meta: Option<MetaModel>, transform: Option<Transform>) -> Stacking {
     let meta = meta.unwrap_or_else(|| MetaModel::default_for(task));
     Stacking::new(meta, transform.unwrap_or_else(|| meta.default_transform()))
+}
+
+/// The parameters of stacking's or blending's meta-model on `preds` when it
+/// is the logistic one (given, or the task's default).
+pub(crate) fn meta_logistic_parameters(
+    meta: Option<MetaModel>,
+    preds: &Predictions,
+) -> Option<usize> {
+    let meta = meta.unwrap_or_else(|| MetaModel::default_for(preds.task()));
+    matches!(meta, MetaModel::Logistic { .. }).then(|| logistic_parameters(preds))
 }
 
 /// Stacking's and blending's description: `method (meta, transform)`.
