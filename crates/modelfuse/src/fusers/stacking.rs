@@ -72,9 +72,9 @@ impl MetaModel {
 
     /// The input transform a spec without one means: log-probabilities for
     /// logistic regression (its model is linear in log-odds), the
-    /// probabilities themselves for the linear blends. Blending's default,
-    /// and stacking's for specs written before stacking's default became the
-    /// probabilities (see [`StackingParams::transform`]).
+    /// probabilities themselves for the linear blends: what a stacking or
+    /// blending spec written before their default became the probabilities
+    /// means (see [`StackingParams::transform`]).
     pub fn default_transform(&self) -> Transform {
         match self {
             MetaModel::Logistic { .. } => Transform::Logits,
