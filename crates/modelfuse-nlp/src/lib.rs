@@ -17,9 +17,11 @@ mod error;
 pub mod generate;
 pub mod ner;
 pub mod qa;
+mod saved;
 
 pub use error::{Error, ErrorKind, Location, Result};
 
-/// The version of the fitted-fuser JSON files this crate writes (`ner` and
-/// `qa` fuser files alike); newer versions are refused on load.
-pub const FORMAT_VERSION: u32 = 1;
+/// The version of the fitted-fuser JSON files this crate writes (NER, QA
+/// and MBR fitter files alike): the core's one [`modelfuse::format`]
+/// version; newer versions are refused on load.
+pub const FORMAT_VERSION: u32 = modelfuse::format::FORMAT_VERSION;
