@@ -8,7 +8,9 @@
 //! each system's weight by 0, ¼, ½, 2 and 4 (then renormalising), keeps the
 //! single move that raises corpus chrF most (ties: the first move in system
 //! order, then multiplier order), and stops when no move helps or after
-//! `rounds` rounds. The moves of a round are evaluated in parallel, each
+//! `rounds` rounds. This is the core's [`modelfuse::learn::grid`] solver
+//! with one coordinate whose candidates are every move (so a round makes
+//! the single best move) and a margin of 1e-9. The moves of a round are evaluated in parallel, each
 //! independently, so the result does not depend on the thread count.
 //!
 //! Cost: the utility matrices and every candidate's statistics against the

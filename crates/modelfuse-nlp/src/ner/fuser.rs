@@ -19,6 +19,10 @@
 //!    first in grid order wins. All-zero weights are never tried.
 //! 3. Rounds repeat until one changes nothing, at most [`MAX_ROUNDS`].
 //!
+//! This is the core's one grid solver, [`modelfuse::learn::grid`], with one
+//! coordinate per weight and a margin of 1e-12; its module docs state the
+//! tie rule.
+//!
 //! Each F1 evaluation fuses every sentence once, so learning costs
 //! O(rounds · weights · grid · fusion) (span voting: × thresholds for the
 //! selection step only).

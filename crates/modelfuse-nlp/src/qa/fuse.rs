@@ -27,7 +27,10 @@
 //! Weights and the threshold are learned ([`QaFuser::fit`]) by coordinate
 //! ascent over a fixed grid, maximising F1 (or exact match) on labelled
 //! questions: deterministic, and exact for the discrete objective (no
-//! gradient exists). Cost per question is O(A·S) to score, with A distinct
+//! gradient exists): the core's [`modelfuse::learn::grid`] solver, one
+//! coordinate per system over [`WEIGHT_GRID`] (ties keep the earlier grid
+//! value; a move must be strictly better), at most 20 passes; the
+//! threshold is one more pass over 0.05, 0.10, …, 1. Cost per question is O(A·S) to score, with A distinct
 //! answers and S systems (consensus adds O(A·C) F1 computations once, C
 //! candidates); learning costs O(passes · S · grid · Σ_questions A·S).
 
