@@ -6,8 +6,9 @@
 //! modelfuse gets a message about versions, not about a field this build
 //! does not know), the kind, and only then the body. Writing is pretty JSON
 //! with a trailing newline, deterministic (fields in declaration order, maps
-//! sorted by key). [`crate::FittedFuser`] and [`crate::cascade::FittedCascade`]
-//! use it.
+//! sorted by key). [`crate::FittedFuser`], [`crate::cascade::FittedCascade`]
+//! and the NER, QA and MBR fitters of `modelfuse-nlp` (tag field `task`,
+//! through [`from_value`]) use it.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -36,9 +37,37 @@ pub fn to_json<T: Serialize>(value: &T) -> String {
 /// [`ErrorKind::Format`] for text that is not JSON, a missing or newer
 /// version, another kind, or a body that does not parse.
 pub fn from_json<T: DeserializeOwned>(text: &str, what: &str, kind: Option<&str>) -> Result<T> {
+    from_value(parse(text)?, what, kind.map(|k| ("kind", k)))
+}
+
+/// `text` as a JSON value, for readers that upgrade an older layout before
+/// [`from_value`].
+///
+/// # Errors
+///
+/// [`ErrorKind::Format`] for text that is not JSON.
+pub fn parse(text: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| {
+        Error::new(
+            ErrorKind::Format,
+            format!("expected JSON, found an error: {e}"),
+        )
+    })
+}
+
+/// As [`from_json`] on a parsed value, with the tag in a field of the
+/// format's choosing: `tag = Some((field, value))` (the NLP fitters tag
+/// theirs `"task"`, e.g. `("task", "ner")`).
+///
+/// # Errors
+///
+/// As [`from_json`].
+pub fn from_value<T: DeserializeOwned>(
+    value: serde_json::Value,
+    what: &str,
+    tag: Option<(&str, &str)>,
+) -> Result<T> {
     let format = |msg: String| Error::new(ErrorKind::Format, msg);
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| format(format!("expected JSON, found an error: {e}")))?;
     match value.get("modelfuse").and_then(|v| v.as_u64()) {
         None => {
             return Err(format(format!(
@@ -52,12 +81,12 @@ pub fn from_json<T: DeserializeOwned>(text: &str, what: &str, kind: Option<&str>
         }
         Some(_) => {}
     }
-    if let Some(kind) = kind {
-        let found = value.get("kind");
+    if let Some((field, kind)) = tag {
+        let found = value.get(field);
         if found.and_then(|k| k.as_str()) != Some(kind) {
             let found = found.map_or_else(|| "none".to_string(), |k| k.to_string());
             return Err(format(format!(
-                "expected a {what} (kind \"{kind}\"), found {found}"
+                "expected a {what} ({field} \"{kind}\"), found {found}"
             )));
         }
     }

@@ -441,7 +441,7 @@ fn fuse(args: FuseArgs) -> Result<()> {
         }
         FuseMethod::Mbr => {
             let (mbr, m) = matrices(&args.utility, fitted.as_ref().map(|f| &f.mbr), &candidates)?;
-            mbr.fuse(&m, &candidates, &weights)
+            mbr.predict(&m, &candidates, &weights)
                 .into_iter()
                 .map(str::to_string)
                 .collect()

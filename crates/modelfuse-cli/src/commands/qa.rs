@@ -423,7 +423,7 @@ fn run_fuse(args: FuseArgs) -> Result<()> {
             args.method.fuser(false, Objective::F1)?.fixed(&names)?
         }
     };
-    let fused = fitted.fuse(&systems.pairs())?;
+    let fused = fitted.predict(&systems.pairs())?;
     let answers: BTreeMap<&str, &str> = fused
         .iter()
         .map(|(id, a)| (id.as_str(), a.text.as_str()))

@@ -8,7 +8,9 @@
 //! each system's weight by 0, ¼, ½, 2 and 4 (then renormalising), keeps the
 //! single move that raises corpus chrF most (ties: the first move in system
 //! order, then multiplier order), and stops when no move helps or after
-//! `rounds` rounds. The moves of a round are evaluated in parallel, each
+//! `rounds` rounds. This is the core's [`modelfuse::learn::grid`] solver
+//! with one coordinate whose candidates are every move (so a round makes
+//! the single best move) and a margin of 1e-9. The moves of a round are evaluated in parallel, each
 //! independently, so the result does not depend on the thread count.
 //!
 //! Cost: the utility matrices and every candidate's statistics against the
@@ -16,6 +18,7 @@
 //! O(S²·N) for the selection plus O(N) to sum statistics, and a round
 //! evaluates 5·S moves.
 
+use modelfuse::learn::grid::{Grid, GridProblem};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -155,30 +158,18 @@ impl WeightSearch {
             ));
         }
         let s = candidates.systems().len();
-        let eval = |w: &[f64]| reference.corpus_chrf(&mbr.select(matrices, candidates, w));
-        let mut weights = vec![1.0 / s as f64; s];
-        let uniform = eval(&weights);
-        let mut current = uniform;
-        let mut rounds = 0;
-        while rounds < self.rounds {
-            let moves: Vec<Vec<f64>> = (0..s)
-                .flat_map(|sys| MULTIPLIERS.iter().map(move |&m| (sys, m)))
-                .filter_map(|(sys, m)| moved(&weights, sys, m))
-                .collect();
-            let scores: Vec<f64> = moves.par_iter().map(|w| eval(w)).collect();
-            let mut best: Option<usize> = None;
-            for (i, &v) in scores.iter().enumerate() {
-                if v > current + MIN_GAIN && best.is_none_or(|b| v > scores[b]) {
-                    best = Some(i);
-                }
-            }
-            let Some(b) = best else { break };
-            weights = moves[b].clone();
-            current = scores[b];
-            rounds += 1;
-        }
+        let search = Moves {
+            mbr,
+            matrices,
+            candidates,
+            reference,
+        };
+        let result = Grid::new(self.rounds, MIN_GAIN).run(&search, vec![1.0 / s as f64; s]);
+        let (weights, uniform, current, rounds) =
+            (result.state, result.start_score, result.score, result.moves);
         Ok(FittedMbr {
             modelfuse: FORMAT_VERSION,
+            task: "generate".to_string(),
             method: Method::Mbr,
             mbr: *mbr,
             systems: candidates.systems().to_vec(),
@@ -190,6 +181,41 @@ impl WeightSearch {
                 rounds,
             },
         })
+    }
+}
+
+/// The weight search as a [`GridProblem`]: one coordinate whose candidates
+/// are every move (systems in order, then [`MULTIPLIERS`]), so a round makes
+/// the single best move; moves are scored in parallel.
+struct Moves<'a> {
+    mbr: &'a Mbr,
+    matrices: &'a UtilityMatrices,
+    candidates: &'a Candidates,
+    reference: &'a ReferenceStats,
+}
+
+impl GridProblem for Moves<'_> {
+    type State = Vec<f64>;
+    type Score = f64;
+
+    fn coordinates(&self) -> usize {
+        1
+    }
+
+    fn candidates(&self, weights: &Vec<f64>, _: usize) -> Vec<Vec<f64>> {
+        (0..weights.len())
+            .flat_map(|sys| MULTIPLIERS.iter().map(move |&m| (sys, m)))
+            .filter_map(|(sys, m)| moved(weights, sys, m))
+            .collect()
+    }
+
+    fn score(&self, weights: &mut Vec<f64>) -> f64 {
+        self.reference
+            .corpus_chrf(&self.mbr.select(self.matrices, self.candidates, weights))
+    }
+
+    fn score_all(&self, states: &mut [Vec<f64>]) -> Vec<f64> {
+        states.par_iter_mut().map(|w| self.score(w)).collect()
     }
 }
 
@@ -231,14 +257,17 @@ pub struct FitSummary {
     pub rounds: usize,
 }
 
-/// A fitted generation fuser, saved as versioned JSON:
-/// `{"modelfuse": 1, "method": "mbr", "mbr": {…}, "systems": […],
-/// "weights": […], "fitted_on": {…}}`.
+/// A fitted generation fuser, saved on the core's versioned envelope:
+/// `{"modelfuse": 1, "task": "generate", "method": "mbr", "mbr": {…},
+/// "systems": […], "weights": […], "fitted_on": {…}}` (files without the
+/// `task`, written before it, still load).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FittedMbr {
     /// The format version ([`FORMAT_VERSION`]).
     pub modelfuse: u32,
+    /// Always `"generate"`: what kind of fuser the file holds.
+    pub task: String,
     /// The method.
     pub method: Method,
     /// The MBR settings it was fitted with.
@@ -252,38 +281,36 @@ pub struct FittedMbr {
 }
 
 impl FittedMbr {
-    /// Serialises to pretty JSON.
+    /// Serialises to pretty JSON, without the trailing newline of the
+    /// other saved files (the CLI adds it when writing).
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("a fitted fuser always serialises")
+        let mut s = crate::saved::to_json(self);
+        s.pop();
+        s
     }
 
-    /// Parses and checks a saved fitted fuser.
+    /// Parses and checks a saved fitted fuser: the version first, then the
+    /// task `generate`, then the body (the core's [`modelfuse::format`] envelope).
     ///
     /// # Errors
     ///
     /// [`ErrorKind::FittedFormat`] for malformed JSON, a newer format
-    /// version, or weights that are not one finite non-negative value per
-    /// system with a positive sum.
+    /// version, another task, or weights that are not one per system or
+    /// that [`modelfuse::Weights`] refuses (finite, non-negative, a
+    /// positive sum).
     pub fn from_json(text: &str) -> Result<FittedMbr> {
-        let bad = |m: String| Error::new(ErrorKind::FittedFormat, m);
-        let f: FittedMbr = serde_json::from_str(text)
-            .map_err(|e| bad(format!("not a fitted generation fuser: {e}")))?;
-        if f.modelfuse > FORMAT_VERSION {
-            return Err(bad(format!(
-                "format version {} is newer than this modelfuse's {FORMAT_VERSION}",
-                f.modelfuse
-            )));
+        let f: FittedMbr = crate::saved::from_json(text, "fitted generation fuser", "generate")?;
+        if f.weights.len() != f.systems.len() {
+            return Err(Error::new(
+                ErrorKind::FittedFormat,
+                format!(
+                    "expected {} weights (one per system), found {}",
+                    f.systems.len(),
+                    f.weights.len()
+                ),
+            ));
         }
-        if f.weights.len() != f.systems.len()
-            || f.weights.iter().any(|w| !w.is_finite() || *w < 0.0)
-            || f.weights.iter().sum::<f64>() <= 0.0
-        {
-            return Err(bad(format!(
-                "expected {} finite non-negative weights with a positive sum, found {:?}",
-                f.systems.len(),
-                f.weights
-            )));
-        }
+        crate::saved::check_weights(ErrorKind::FittedFormat, f.weights.iter().copied())?;
         Ok(f)
     }
 
@@ -354,7 +381,7 @@ mod tests {
         let r = ReferenceStats::compute(&c, &[&refs]).unwrap();
         let f = WeightSearch::default().fit(&mbr, &m, &c, &r).unwrap();
         assert!(f.fitted_on.chrf_fitted > f.fitted_on.chrf_uniform);
-        assert_eq!(mbr.fuse(&m, &c, &f.weights), refs);
+        assert_eq!(mbr.predict(&m, &c, &f.weights), refs);
         assert!((f.weights.iter().sum::<f64>() - 1.0).abs() < 1e-12);
     }
 

@@ -143,7 +143,7 @@ impl Mbr {
     }
 
     /// The chosen texts, one per segment.
-    pub fn fuse<'a>(
+    pub fn predict<'a>(
         &self,
         matrices: &UtilityMatrices,
         candidates: &'a Candidates,
@@ -255,7 +255,7 @@ mod tests {
                 let c = Candidates::new(vec![SystemOutput::from_lines("only", &file(&seg))]).unwrap();
                 let m = UtilityMatrices::compute(Utility::Chrf, &c).unwrap();
                 let mbr = Mbr { include_self: self_, ..Mbr::default() };
-                let fused = mbr.fuse(&m, &c, &[1.0]);
+                let fused = mbr.predict(&m, &c, &[1.0]);
                 let want: Vec<&str> = seg.iter().map(String::as_str).collect();
                 prop_assert_eq!(fused, want);
             }
@@ -274,7 +274,7 @@ mod tests {
                 let utility = if bleu { Utility::Bleu { tokenizer: Default::default() } } else { Utility::Chrf };
                 let m = UtilityMatrices::compute(utility, &c).unwrap();
                 let mbr = Mbr { utility, ..Mbr::default() };
-                let fused = mbr.fuse(&m, &c, &weights[..copies]);
+                let fused = mbr.predict(&m, &c, &weights[..copies]);
                 let want: Vec<&str> = seg.iter().map(String::as_str).collect();
                 prop_assert_eq!(fused, want);
             }
@@ -291,7 +291,7 @@ mod tests {
                         .collect();
                     let cands = Candidates::new(outputs).unwrap();
                     let m = UtilityMatrices::compute(Utility::Chrf, &cands).unwrap();
-                    Mbr::default().fuse(&m, &cands, &[1.0, 2.0, 3.0]).into_iter().map(str::to_string).collect::<Vec<_>>()
+                    Mbr::default().predict(&m, &cands, &[1.0, 2.0, 3.0]).into_iter().map(str::to_string).collect::<Vec<_>>()
                 };
                 prop_assert_eq!(make([0, 1, 2]), make([2, 0, 1]));
             }

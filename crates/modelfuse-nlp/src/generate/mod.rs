@@ -32,7 +32,7 @@
 //!     SystemOutput::from_lines("c", "A dog barked.\n"),
 //! ])?;
 //! let matrices = UtilityMatrices::compute(Utility::Chrf, &candidates)?;
-//! let fused = Mbr::default().fuse(&matrices, &candidates, &[1.0, 1.0, 1.0]);
+//! let fused = Mbr::default().predict(&matrices, &candidates, &[1.0, 1.0, 1.0]);
 //! assert_eq!(fused, ["The cat sat on the mat."]);
 //! # Ok::<(), modelfuse_nlp::Error>(())
 //! ```

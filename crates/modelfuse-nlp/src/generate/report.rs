@@ -162,19 +162,19 @@ pub fn report(
     rows.push(scorer.row(
         "mbr-chrf",
         RowKind::Fusion,
-        &mbr.fuse(&chrf_m, candidates, &uniform),
+        &mbr.predict(&chrf_m, candidates, &uniform),
         0..n,
     ));
     rows.push(scorer.row(
         "mbr-chrf-no-self",
         RowKind::Fusion,
-        &no_self.fuse(&chrf_m, candidates, &uniform),
+        &no_self.predict(&chrf_m, candidates, &uniform),
         0..n,
     ));
     rows.push(scorer.row(
         "mbr-bleu",
         RowKind::Fusion,
-        &bleu_mbr.fuse(&bleu_m, candidates, &uniform),
+        &bleu_mbr.predict(&bleu_m, candidates, &uniform),
         0..n,
     ));
     let voted = vote(candidates, &uniform, &mbr, &chrf_m);

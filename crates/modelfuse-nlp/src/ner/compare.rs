@@ -4,7 +4,8 @@
 //!
 //! # Halves, exactly
 //!
-//! [`halves`] shuffles the sentence indices `0..n` with
+//! [`halves`] (the core's `modelfuse::learn::folds::halves`, the one split
+//! of every NLP task) shuffles the sentence indices `0..n` with
 //! `modelfuse::learn::rng::Rng::new(seed).shuffle` (Fisher–Yates over
 //! SplitMix64, the core's generator, so a seed means the same split in every
 //! release); the first `⌈n/2⌉` shuffled indices, sorted, are half A, the
@@ -22,22 +23,14 @@
 //!
 //! Cost: O(B · n) for B resamples of n sentences.
 
-use modelfuse::learn::rng::Rng;
 use modelfuse::verdict::{BootstrapOptions, paired_comparison_by};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::ner::metrics::Counts;
 
-/// Splits `0..n` into two seeded halves (see the [module docs](self)).
-pub fn halves(n: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
-    let mut idx: Vec<usize> = (0..n).collect();
-    Rng::new(seed).shuffle(&mut idx);
-    let mut a = idx[..n.div_ceil(2)].to_vec();
-    let mut b = idx[n.div_ceil(2)..].to_vec();
-    a.sort_unstable();
-    b.sort_unstable();
-    (a, b)
-}
+/// Splits `0..n` into two seeded halves: the core's one split,
+/// [`modelfuse::learn::folds::halves`] (see the [module docs](self)).
+pub use modelfuse::learn::folds::halves;
 
 /// The micro F1 of summed counts over `picks` (indices into `counts`).
 pub fn f1_over(counts: &[Counts], picks: impl IntoIterator<Item = usize>) -> f64 {

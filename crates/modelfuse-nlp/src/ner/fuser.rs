@@ -19,11 +19,17 @@
 //!    first in grid order wins. All-zero weights are never tried.
 //! 3. Rounds repeat until one changes nothing, at most [`MAX_ROUNDS`].
 //!
+//! This is the core's one grid solver, [`modelfuse::learn::grid`], with one
+//! coordinate per weight and a margin of 1e-12; its module docs state the
+//! tie rule.
+//!
 //! Each F1 evaluation fuses every sentence once, so learning costs
 //! O(rounds · weights · grid · fusion) (span voting: × thresholds for the
 //! selection step only).
 
 use std::collections::BTreeMap;
+
+use modelfuse::learn::grid::{Grid, GridProblem};
 
 use crate::FORMAT_VERSION;
 use crate::error::{Error, ErrorKind, Result};
@@ -257,12 +263,7 @@ impl NerFuser {
                 start[s] = v;
             }
         }
-        if start.iter().all(|&v| v == 0.0) {
-            return Err(Error::new(
-                ErrorKind::InvalidParameter,
-                "expected a positive weight for some system, found all zero",
-            ));
-        }
+        crate::saved::check_weights(ErrorKind::InvalidParameter, start.iter().copied())?;
         let mut params = Params {
             system: start.clone(),
             weights: start.iter().map(|&v| vec![v; types.len()]).collect(),
@@ -326,20 +327,10 @@ impl NerFuser {
         })
     }
 
-    /// Coordinate ascent (see the module docs); returns the final F1.
+    /// Coordinate ascent (see the module docs) on the core's grid solver;
+    /// returns the final F1.
     fn ascend(&self, systems: &Systems, obj: &Objective, params: &mut Params) -> f64 {
         let n_types = systems.labels().types().len();
-        let span = self.method == NerMethod::SpanVote;
-        let eval = |p: &mut Params| -> f64 {
-            if span {
-                let (f1, thr) = obj.best_threshold(systems, p);
-                p.threshold = thr;
-                f1
-            } else {
-                obj.f1(systems, self.method, p)
-            }
-        };
-        let mut best = eval(params);
         // The coordinates: (system, None) ties all of a system's types
         // together; (system, Some(k)) is one type's weight.
         let coords: Vec<(usize, Option<usize>)> = if self.per_type {
@@ -349,40 +340,64 @@ impl NerFuser {
         } else {
             (0..systems.names().len()).map(|s| (s, None)).collect()
         };
-        for _ in 0..MAX_ROUNDS {
-            let mut changed = false;
-            for &(s, k) in &coords {
-                let mut round_best: Option<(f64, Params)> = None;
-                for &v in &WEIGHT_GRID {
-                    let mut trial = params.clone();
-                    match k {
-                        Some(k) => trial.weights[s][k] = v,
-                        None => {
-                            trial.system[s] = v;
-                            trial.weights[s].iter_mut().for_each(|w| *w = v);
-                        }
-                    }
-                    if trial == *params || trial.all_zero() {
-                        continue;
-                    }
-                    let f1 = eval(&mut trial);
-                    if round_best.as_ref().is_none_or(|(b, _)| f1 > *b) {
-                        round_best = Some((f1, trial));
+        let problem = Ascent {
+            systems,
+            obj,
+            method: self.method,
+            coords,
+        };
+        let result = Grid::new(MAX_ROUNDS, MIN_GAIN).run(&problem, params.clone());
+        *params = result.state;
+        result.score
+    }
+}
+
+/// A move must raise the F1 by more than this.
+const MIN_GAIN: f64 = 1e-12;
+
+/// NER's weight search as a [`GridProblem`].
+struct Ascent<'a> {
+    systems: &'a Systems,
+    obj: &'a Objective<'a>,
+    method: NerMethod,
+    coords: Vec<(usize, Option<usize>)>,
+}
+
+impl GridProblem for Ascent<'_> {
+    type State = Params;
+    type Score = f64;
+
+    fn coordinates(&self) -> usize {
+        self.coords.len()
+    }
+
+    fn candidates(&self, params: &Params, c: usize) -> Vec<Params> {
+        let (s, k) = self.coords[c];
+        WEIGHT_GRID
+            .iter()
+            .filter_map(|&v| {
+                let mut trial = params.clone();
+                match k {
+                    Some(k) => trial.weights[s][k] = v,
+                    None => {
+                        trial.system[s] = v;
+                        trial.weights[s].iter_mut().for_each(|w| *w = v);
                     }
                 }
-                if let Some((f1, trial)) = round_best
-                    && f1 > best + 1e-12
-                {
-                    best = f1;
-                    *params = trial;
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
-            }
+                (trial != *params && !trial.all_zero()).then_some(trial)
+            })
+            .collect()
+    }
+
+    /// The F1; span voting first picks the best threshold for the weights.
+    fn score(&self, p: &mut Params) -> f64 {
+        if self.method == NerMethod::SpanVote {
+            let (f1, thr) = self.obj.best_threshold(self.systems, p);
+            p.threshold = thr;
+            f1
+        } else {
+            self.obj.f1(self.systems, self.method, p)
         }
-        best
     }
 }
 
@@ -404,11 +419,11 @@ impl Params {
             || (types > 0 && self.weights.iter().flatten().all(|&w| w == 0.0))
     }
 
-    fn fuse(&self, systems: &Systems, method: NerMethod, i: usize) -> Vec<usize> {
+    fn predict(&self, systems: &Systems, method: NerMethod, i: usize) -> Vec<usize> {
         match method {
-            NerMethod::TokenVote => token_vote::fuse(systems, i, &self.system),
-            NerMethod::Viterbi => viterbi::fuse(systems, i, &self.system, self.smoothing),
-            NerMethod::SpanVote => span_vote::fuse(systems, i, &self.weights, self.threshold),
+            NerMethod::TokenVote => token_vote::predict(systems, i, &self.system),
+            NerMethod::Viterbi => viterbi::predict(systems, i, &self.system, self.smoothing),
+            NerMethod::SpanVote => span_vote::predict(systems, i, &self.weights, self.threshold),
         }
     }
 }
@@ -460,7 +475,7 @@ impl<'a> Objective<'a> {
     fn f1(&self, systems: &Systems, method: NerMethod, p: &Params) -> f64 {
         let (mut tp, mut predicted) = (0, 0);
         for (g, &i) in self.gold.iter().zip(self.sentences) {
-            let pred = spans_of_iob2(&p.fuse(systems, method, i));
+            let pred = spans_of_iob2(&p.predict(systems, method, i));
             predicted += pred.len();
             tp += pred.iter().filter(|s| g.contains(s)).count();
         }
@@ -586,7 +601,7 @@ impl FittedNer {
     pub fn predict_labels(&self, systems: &Systems) -> Result<Vec<Vec<usize>>> {
         let params = self.params(systems)?;
         Ok((0..systems.n_sentences())
-            .map(|i| params.fuse(systems, self.spec.method, i))
+            .map(|i| params.predict(systems, self.spec.method, i))
             .collect())
     }
 
@@ -640,45 +655,23 @@ impl FittedNer {
         })
     }
 
-    /// The fitted fuser as pretty JSON (deterministic: maps are sorted).
+    /// The fitted fuser as pretty JSON (deterministic: maps are sorted),
+    /// on the core's versioned envelope.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("a fitted NER fuser always serialises") + "\n"
+        crate::saved::to_json(self)
     }
 
-    /// Reads a fitted fuser written by [`FittedNer::to_json`].
+    /// Reads a fitted fuser written by [`FittedNer::to_json`]: the version
+    /// first, then the task `ner`, then the body (the core's [`modelfuse::format`] envelope).
     ///
     /// # Errors
     ///
     /// [`ErrorKind::FittedFormat`]: not JSON of this shape, a task other
-    /// than `ner`, a format version newer than [`FORMAT_VERSION`]; and the
-    /// errors of [`NerFuser::check`] on its settings.
+    /// than `ner`, a format version newer than [`FORMAT_VERSION`], weights
+    /// that [`modelfuse::Weights`] refuses, a threshold outside `(0, 1]`;
+    /// and the errors of [`NerFuser::check`] on its settings.
     pub fn from_json(text: &str) -> Result<FittedNer> {
-        let bad = |m: String| Error::new(ErrorKind::FittedFormat, m);
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| bad(format!("expected a fitted NER fuser (JSON), {e}")))?;
-        match value.get("modelfuse").and_then(serde_json::Value::as_u64) {
-            Some(v) if v <= u64::from(FORMAT_VERSION) => {}
-            Some(v) => {
-                return Err(bad(format!(
-                    "expected format version {FORMAT_VERSION} or older, found {v}"
-                )));
-            }
-            None => {
-                return Err(bad(
-                    "expected a 'modelfuse' format version, found none".into()
-                ));
-            }
-        }
-        if value.get("task").and_then(serde_json::Value::as_str) != Some("ner") {
-            return Err(bad(format!(
-                "expected a fitted NER fuser (task 'ner'), found task {}",
-                value
-                    .get("task")
-                    .map_or("none".to_string(), ToString::to_string)
-            )));
-        }
-        let fitted: FittedNer = serde_json::from_value(value)
-            .map_err(|e| bad(format!("expected a fitted NER fuser, {e}")))?;
+        let fitted: FittedNer = crate::saved::from_json(text, "fitted NER fuser", "ner")?;
         fitted.spec.check()?;
         let st = &fitted.state;
         let all = st.weights.values().chain(
@@ -686,21 +679,13 @@ impl FittedNer {
                 .iter()
                 .flat_map(|m| m.values().flat_map(|t| t.values())),
         );
-        let mut positive = false;
-        for &w in all {
-            if !(w.is_finite() && w >= 0.0) {
-                return Err(bad(format!(
-                    "expected non-negative finite weights, found {w}"
-                )));
-            }
-            positive |= w > 0.0;
-        }
-        if !(positive && st.threshold > 0.0 && st.threshold <= 1.0) {
-            return Err(bad(format!(
-                "expected some positive weight and a threshold in (0, 1], found {} and {}",
-                if positive { "some" } else { "none" },
-                st.threshold
-            )));
+        crate::saved::check_weights(ErrorKind::FittedFormat, all.copied())
+            .map_err(|e| e.with_item("state weights"))?;
+        if !(st.threshold > 0.0 && st.threshold <= 1.0) {
+            return Err(Error::new(
+                ErrorKind::FittedFormat,
+                format!("expected a threshold in (0, 1], found {}", st.threshold),
+            ));
         }
         Ok(fitted)
     }

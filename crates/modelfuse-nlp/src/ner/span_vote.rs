@@ -84,7 +84,7 @@ pub(crate) fn totals(w: &[Vec<f64>], n_types: usize) -> Vec<f64> {
 }
 
 /// The fused IOB2 labels of sentence `i`.
-pub(crate) fn fuse(sys: &Systems, i: usize, w: &[Vec<f64>], threshold: f64) -> Vec<usize> {
+pub(crate) fn predict(sys: &Systems, i: usize, w: &[Vec<f64>], threshold: f64) -> Vec<usize> {
     let totals = totals(w, sys.labels().types().len());
     let kept = select(&candidates(sys, i, w, &totals), threshold);
     iob2_of_spans(&kept, sys.lengths()[i])
@@ -119,9 +119,9 @@ mod tests {
         let s = sys();
         let w = vec![vec![1.0, 1.0]; 4];
         // x[0,2) and y[1,4) both have support 2/4; y is longer and wins.
-        assert_eq!(s.tags_of(&fuse(&s, 0, &w, 0.5)), tags("O B-y I-y I-y"));
+        assert_eq!(s.tags_of(&predict(&s, 0, &w, 0.5)), tags("O B-y I-y I-y"));
         // Nothing reaches 3/4.
-        assert_eq!(s.tags_of(&fuse(&s, 0, &w, 0.75)), tags("O O O O"));
+        assert_eq!(s.tags_of(&predict(&s, 0, &w, 0.75)), tags("O O O O"));
     }
 
     #[test]
@@ -134,7 +134,7 @@ mod tests {
             vec![1.0, 1.0],
         ];
         // x has 3/5, y[1,4) 2/5, y[3,4) 1/5: x kept, then y[3,4) at 0.2.
-        assert_eq!(s.tags_of(&fuse(&s, 0, &w, 0.2)), tags("B-x I-x O B-y"));
-        assert_eq!(s.tags_of(&fuse(&s, 0, &w, 0.5)), tags("B-x I-x O O"));
+        assert_eq!(s.tags_of(&predict(&s, 0, &w, 0.2)), tags("B-x I-x O B-y"));
+        assert_eq!(s.tags_of(&predict(&s, 0, &w, 0.5)), tags("B-x I-x O O"));
     }
 }

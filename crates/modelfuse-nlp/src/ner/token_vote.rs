@@ -13,7 +13,7 @@ use crate::ner::systems::Systems;
 use crate::ner::tag::repair_iob2;
 
 /// The fused IOB2 labels of sentence `i` with per-system weights `w`.
-pub(crate) fn fuse(sys: &Systems, i: usize, w: &[f64]) -> Vec<usize> {
+pub(crate) fn predict(sys: &Systems, i: usize, w: &[f64]) -> Vec<usize> {
     let n_labels = sys.labels().len();
     let mut score = vec![0.0f64; n_labels];
     let mut out = Vec::with_capacity(sys.lengths()[i]);
@@ -51,13 +51,13 @@ mod tests {
         )
         .unwrap();
         // Token 0: O wins 2–1; token 1: I-x, repaired to B-x.
-        let l = fuse(&sys, 0, &[1.0, 1.0, 1.0]);
+        let l = predict(&sys, 0, &[1.0, 1.0, 1.0]);
         assert_eq!(sys.tags_of(&l), tags("O B-x O"));
         // Weight on "a" wins token 0 and keeps the entity whole.
-        let l = fuse(&sys, 0, &[3.0, 1.0, 1.0]);
+        let l = predict(&sys, 0, &[3.0, 1.0, 1.0]);
         assert_eq!(sys.tags_of(&l), tags("B-x I-x O"));
         // A tie (1 against 1) goes to the lowest label: O.
-        let l = fuse(&sys, 0, &[0.0, 1.0, 1.0]);
+        let l = predict(&sys, 0, &[0.0, 1.0, 1.0]);
         assert_eq!(sys.tags_of(&l), tags("O B-x O"));
     }
 }

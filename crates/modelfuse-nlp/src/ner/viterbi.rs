@@ -20,7 +20,7 @@ use crate::ner::tag::allowed;
 
 /// The decoded IOB2 labels of sentence `i` with per-system weights `w`
 /// (not all zero) and smoothing `smoothing` (> 0).
-pub(crate) fn fuse(sys: &Systems, i: usize, w: &[f64], smoothing: f64) -> Vec<usize> {
+pub(crate) fn predict(sys: &Systems, i: usize, w: &[f64], smoothing: f64) -> Vec<usize> {
     let n = sys.lengths()[i];
     let t = sys.labels().len();
     if n == 0 {
@@ -97,7 +97,7 @@ mod tests {
             [],
         )
         .unwrap();
-        let l = fuse(&sys, 0, &[1.0, 1.0, 1.0], 1e-3);
+        let l = predict(&sys, 0, &[1.0, 1.0, 1.0], 1e-3);
         assert!(is_valid_iob2(&l));
         // O I I has the most votes but is forbidden; B-x I-x I-x costs one
         // token's agreement (1/3 for B at token 0) and keeps the rest.
@@ -120,6 +120,9 @@ mod tests {
         .unwrap();
         // Greedy would give O I-x (invalid); the best valid path is B-x I-x:
         // ln .4 + ln .9 > ln .6 + ln .1.
-        assert_eq!(sys.tags_of(&fuse(&sys, 0, &[1.0], 1e-6)), tags("B-x I-x"));
+        assert_eq!(
+            sys.tags_of(&predict(&sys, 0, &[1.0], 1e-6)),
+            tags("B-x I-x")
+        );
     }
 }

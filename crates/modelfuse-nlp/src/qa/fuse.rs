@@ -27,13 +27,18 @@
 //! Weights and the threshold are learned ([`QaFuser::fit`]) by coordinate
 //! ascent over a fixed grid, maximising F1 (or exact match) on labelled
 //! questions: deterministic, and exact for the discrete objective (no
-//! gradient exists). Cost per question is O(A·S) to score, with A distinct
+//! gradient exists): the core's [`modelfuse::learn::grid`] solver, one
+//! coordinate per system over [`WEIGHT_GRID`] (ties keep the earlier grid
+//! value; a move must be strictly better), at most 20 passes; the
+//! threshold is one more pass over 0.05, 0.10, …, 1. Cost per question is O(A·S) to score, with A distinct
 //! answers and S systems (consensus adds O(A·C) F1 computations once, C
 //! candidates); learning costs O(passes · S · grid · Σ_questions A·S).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use modelfuse::learn::grid::{Grid, GridProblem};
 
 use super::metrics::{ScriptVersion, token_f1};
 use super::normalize::{answer_tokens, normalize_answer};
@@ -157,8 +162,9 @@ impl Default for QaFuser {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FittedQa {
-    /// The file format version ([`FORMAT_VERSION`]).
-    pub format_version: u32,
+    /// The format version ([`FORMAT_VERSION`]), in the core's field (files
+    /// before it called it `format_version`; they still load).
+    pub modelfuse: u32,
     /// Always `"qa"`: what kind of fuser the file holds.
     pub task: String,
     /// The combination rule.
@@ -321,7 +327,7 @@ impl FittedQa {
     ) -> Result<FittedQa> {
         let weights = weights.unwrap_or_else(|| vec![1.0; systems.len()]);
         let fitted = FittedQa {
-            format_version: FORMAT_VERSION,
+            modelfuse: FORMAT_VERSION,
             task: "qa".into(),
             method,
             systems,
@@ -341,21 +347,12 @@ impl FittedQa {
     /// As [`new`](Self::new), and [`ErrorKind::FittedFormat`] for a newer
     /// format version or another task.
     pub fn check(&self) -> Result<()> {
-        if self.format_version > FORMAT_VERSION {
+        if self.modelfuse > FORMAT_VERSION || self.task != "qa" {
             return Err(Error::new(
                 ErrorKind::FittedFormat,
                 format!(
-                    "this fuser file has format version {}, newer than the {} this modelfuse reads; upgrade modelfuse",
-                    self.format_version, FORMAT_VERSION
-                ),
-            ));
-        }
-        if self.task != "qa" {
-            return Err(Error::new(
-                ErrorKind::FittedFormat,
-                format!(
-                    "expected a QA fuser (task \"qa\"), found task {:?}",
-                    self.task
+                    "expected a QA fuser (task \"qa\") of format version {FORMAT_VERSION} or older, found task {:?} of version {}",
+                    self.task, self.modelfuse
                 ),
             ));
         }
@@ -376,12 +373,7 @@ impl FittedQa {
                 self.weights.len()
             ));
         }
-        if let Some(w) = self.weights.iter().find(|w| !w.is_finite() || **w < 0.0) {
-            return param(format!("expected non-negative finite weights, found {w}"));
-        }
-        if self.weights.iter().all(|&w| w == 0.0) {
-            return param("expected some weight above zero, found all zero".into());
-        }
+        crate::saved::check_weights(ErrorKind::InvalidParameter, self.weights.iter().copied())?;
         if let Some(t) = self.no_answer_threshold
             && !(0.0..=1.0).contains(&t)
         {
@@ -392,46 +384,25 @@ impl FittedQa {
         Ok(())
     }
 
-    /// Loads a fitted fuser from its JSON, checking it.
+    /// Loads a fitted fuser from its JSON (this layout, or the older one
+    /// with `format_version`), checking it.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::FittedFormat`] for bad JSON or a newer version; the
-    /// errors of [`check`](Self::check).
+    /// [`ErrorKind::FittedFormat`] for bad JSON, a newer format version
+    /// (checked first) or another task; the errors of
+    /// [`check`](Self::check).
     pub fn from_json(text: &str, source: &str) -> Result<FittedQa> {
-        // Read the version first, so a newer file says "upgrade" rather than
-        // failing on a field this version does not know.
-        #[derive(Deserialize)]
-        struct Version {
-            format_version: Option<u32>,
-        }
-        let bad = |e: serde_json::Error| {
-            Error::new(ErrorKind::FittedFormat, format!("not a QA fuser file: {e}"))
-                .with_source(source)
-        };
-        let v: Version = serde_json::from_str(text).map_err(bad)?;
-        if let Some(v) = v.format_version
-            && v > FORMAT_VERSION
-        {
-            return Err(Error::new(
-                ErrorKind::FittedFormat,
-                format!(
-                    "this fuser file has format version {v}, newer than the {FORMAT_VERSION} this modelfuse reads; upgrade modelfuse"
-                ),
-            )
-            .with_source(source));
-        }
-        let fitted: FittedQa = serde_json::from_str(text).map_err(bad)?;
+        let fitted: FittedQa = crate::saved::from_json(text, "fitted QA fuser", "qa")
+            .map_err(|e| e.with_source(source))?;
         fitted.check().map_err(|e| e.with_source(source))?;
         Ok(fitted)
     }
 
-    /// The JSON of this fuser (pretty, newline-terminated).
+    /// The JSON of this fuser (pretty, newline-terminated), on the core's
+    /// versioned envelope.
     pub fn to_json(&self) -> String {
-        let mut s =
-            serde_json::to_string_pretty(self).expect("a fitted QA fuser always serialises");
-        s.push('\n');
-        s
+        crate::saved::to_json(self)
     }
 
     /// Orders `systems` (name, answers) as this fuser expects them.
@@ -481,7 +452,7 @@ impl FittedQa {
     ///
     /// [`ErrorKind::Mismatch`] when the systems are not the fitted ones (by
     /// name; order does not matter).
-    pub fn fuse(
+    pub fn predict(
         &self,
         systems: &[(&str, &SystemAnswers)],
     ) -> Result<BTreeMap<String, FusedAnswer>> {
@@ -512,6 +483,98 @@ struct Labelled {
     scores: Vec<(f64, f64)>,
     /// (exact match, F1) of answering `""`.
     empty: (f64, f64),
+}
+
+/// The most passes of the weight search.
+const MAX_PASSES: usize = 20;
+
+/// Summed (exact match, F1) of the labelled questions fused with `weights`
+/// and the no-answer `threshold`.
+fn total(labelled: &[Labelled], weights: &[f64], threshold: Option<f64>) -> (f64, f64) {
+    let (mut em, mut f1) = (0.0, 0.0);
+    for l in labelled {
+        let (g, share) = l.ballot.winner(weights);
+        let s = match threshold {
+            Some(t) if share < t => l.empty,
+            _ => l.scores[g],
+        };
+        em += s.0;
+        f1 += s.1;
+    }
+    (em, f1)
+}
+
+/// The objective first, the other score breaking its ties.
+fn key(objective: Objective, (em, f1): (f64, f64)) -> (f64, f64) {
+    match objective {
+        Objective::F1 => (f1, em),
+        Objective::ExactMatch => (em, f1),
+    }
+}
+
+/// The weight search: one coordinate per system, [`WEIGHT_GRID`] its
+/// candidates (never all weights zero).
+struct Search<'a> {
+    labelled: &'a [Labelled],
+    systems: usize,
+    objective: Objective,
+    threshold: Option<f64>,
+}
+
+impl GridProblem for Search<'_> {
+    type State = Vec<f64>;
+    type Score = (f64, f64);
+
+    fn coordinates(&self) -> usize {
+        self.systems
+    }
+
+    fn candidates(&self, weights: &Vec<f64>, m: usize) -> Vec<Vec<f64>> {
+        WEIGHT_GRID
+            .iter()
+            .filter(|&&w| w != weights[m])
+            .map(|&w| {
+                let mut t = weights.clone();
+                t[m] = w;
+                t
+            })
+            .filter(|t| t.iter().any(|&x| x != 0.0))
+            .collect()
+    }
+
+    fn score(&self, weights: &mut Vec<f64>) -> (f64, f64) {
+        key(
+            self.objective,
+            total(self.labelled, weights, self.threshold),
+        )
+    }
+}
+
+/// The no-answer threshold search: `None`, then 0.05, 0.10, …, 1.
+struct Thresholds<'a> {
+    labelled: &'a [Labelled],
+    objective: Objective,
+    weights: &'a [f64],
+}
+
+impl GridProblem for Thresholds<'_> {
+    type State = Option<f64>;
+    type Score = (f64, f64);
+
+    fn coordinates(&self) -> usize {
+        1
+    }
+
+    fn candidates(&self, _: &Option<f64>, _: usize) -> Vec<Option<f64>> {
+        (1..=20).map(|step| Some(f64::from(step) / 20.0)).collect()
+    }
+
+    fn score(&self, threshold: &mut Option<f64>) -> (f64, f64) {
+        key(
+            self.objective,
+            total(self.labelled, self.weights, *threshold),
+        )
+    }
 }
 
 impl QaFuser {
@@ -599,70 +662,30 @@ impl QaFuser {
                 "no system answers any question of the dataset; are these the right files?",
             ));
         }
-        let objective = self.objective;
-        let key = |(em, f1): (f64, f64)| match objective {
-            Objective::F1 => (f1, em),
-            Objective::ExactMatch => (em, f1),
-        };
-        let total = |weights: &[f64], threshold: Option<f64>| -> (f64, f64) {
-            let (mut em, mut f1) = (0.0, 0.0);
-            for l in &labelled {
-                let (g, share) = l.ballot.winner(weights);
-                let s = match threshold {
-                    Some(t) if share < t => l.empty,
-                    _ => l.scores[g],
-                };
-                em += s.0;
-                f1 += s.1;
-            }
-            (em, f1)
+        let search = Search {
+            labelled: &labelled,
+            systems: fitted.weights.len(),
+            objective: self.objective,
+            threshold: fitted.no_answer_threshold,
         };
         let mut passes = 0;
         if self.learn_weights {
-            let mut weights = fitted.weights.clone();
-            let mut best = key(total(&weights, fitted.no_answer_threshold));
-            for pass in 1..=20 {
-                passes = pass;
-                let mut changed = false;
-                for m in 0..weights.len() {
-                    let mut kept = weights[m];
-                    for &w in WEIGHT_GRID {
-                        if w == kept {
-                            continue;
-                        }
-                        weights[m] = w;
-                        if weights.iter().all(|&x| x == 0.0) {
-                            continue;
-                        }
-                        let score = key(total(&weights, fitted.no_answer_threshold));
-                        // Strictly better only: ties keep the earlier weight,
-                        // so the search is deterministic and terminates.
-                        if score > best {
-                            best = score;
-                            kept = w;
-                            changed = true;
-                        }
-                    }
-                    weights[m] = kept;
-                }
-                if !changed {
-                    break;
-                }
-            }
-            fitted.weights = weights;
+            let result = Grid::new(MAX_PASSES, 0.0).run(&search, fitted.weights.clone());
+            passes = result.rounds;
+            fitted.weights = result.state;
         }
         if matches!(self.abstain, Abstain::Learn) {
-            let mut best = (key(total(&fitted.weights, None)), None);
-            for step in 1..=20 {
-                let t = f64::from(step) / 20.0;
-                let score = key(total(&fitted.weights, Some(t)));
-                if score > best.0 {
-                    best = (score, Some(t));
-                }
-            }
-            fitted.no_answer_threshold = best.1;
+            // One pass over one coordinate: the thresholds 0.05, 0.10, …, 1
+            // against never abstaining, the first best winning.
+            let thresholds = Thresholds {
+                labelled: &labelled,
+                objective: self.objective,
+                weights: &fitted.weights,
+            };
+            fitted.no_answer_threshold = Grid::new(1, 0.0).run(&thresholds, None).state;
         }
-        let (em, f1) = total(&fitted.weights, fitted.no_answer_threshold);
+        let objective = self.objective;
+        let (em, f1) = total(&labelled, &fitted.weights, fitted.no_answer_threshold);
         // Over every dataset question, as the official scripts count.
         let n = dataset.questions().len() as f64;
         fitted.fit = Some(FitSummary {
@@ -732,7 +755,7 @@ mod tests {
             true,
         )
         .unwrap();
-        let out = f.fuse(&[("c", &c), ("a", &a), ("b", &b)]).unwrap();
+        let out = f.predict(&[("c", &c), ("a", &a), ("b", &b)]).unwrap();
         assert_eq!(out["q"].text, "The Broncos");
         assert!((out["q"].share - 2.0 / 3.0).abs() < 1e-12);
     }
@@ -749,7 +772,7 @@ mod tests {
             true,
         )
         .unwrap();
-        assert_eq!(f.fuse(&[("b", &b), ("a", &a)]).unwrap()["q"].text, "x");
+        assert_eq!(f.predict(&[("b", &b), ("a", &a)]).unwrap()["q"].text, "x");
     }
 
     #[test]
@@ -763,11 +786,11 @@ mod tests {
         let systems = [("a", &a), ("b", &b), ("c", &c)];
         // Three different answers: vote falls back to the first system.
         assert_eq!(
-            vote.fuse(&systems).unwrap()["q"].text,
+            vote.predict(&systems).unwrap()["q"].text,
             "Santa Clara, California"
         );
         // "Santa Clara" shares the most tokens with all three.
-        assert_eq!(cons.fuse(&systems).unwrap()["q"].text, "Santa Clara");
+        assert_eq!(cons.predict(&systems).unwrap()["q"].text, "Santa Clara");
     }
 
     #[test]
@@ -803,8 +826,8 @@ mod tests {
         let names = vec!["a".into(), "b".into()];
         let all = FittedQa::new(QaMethod::Vote, names.clone(), None, None, true).unwrap();
         let top = FittedQa::new(QaMethod::Vote, names, None, None, false).unwrap();
-        assert_eq!(all.fuse(&[("a", &a), ("b", &b)]).unwrap()["q"].text, "y");
-        assert_eq!(top.fuse(&[("a", &a), ("b", &b)]).unwrap()["q"].text, "x");
+        assert_eq!(all.predict(&[("a", &a), ("b", &b)]).unwrap()["q"].text, "y");
+        assert_eq!(top.predict(&[("a", &a), ("b", &b)]).unwrap()["q"].text, "x");
     }
 
     #[test]
@@ -819,7 +842,7 @@ mod tests {
             true,
         )
         .unwrap();
-        assert_eq!(f.fuse(&[("a", &a), ("b", &b)]).unwrap()["q"].text, "");
+        assert_eq!(f.predict(&[("a", &a), ("b", &b)]).unwrap()["q"].text, "");
     }
 
     #[test]
@@ -842,7 +865,7 @@ mod tests {
         .fit(&systems, &d, ScriptVersion::V1_1)
         .unwrap();
         assert_eq!(learned.fit.as_ref().unwrap().exact_match, 100.0);
-        let out = learned.fuse(&systems).unwrap();
+        let out = learned.predict(&systems).unwrap();
         assert!(out.values().all(|a| a.text == "right"));
     }
 
@@ -858,17 +881,18 @@ mod tests {
         .unwrap();
         let back = FittedQa::from_json(&f.to_json(), "f.json").unwrap();
         assert_eq!(back, f);
-        let newer = f
-            .to_json()
-            .replace("\"format_version\": 1", "\"format_version\": 99");
+        let newer = f.to_json().replace("\"modelfuse\": 1", "\"modelfuse\": 99");
         let e = FittedQa::from_json(&newer, "f.json").unwrap_err();
-        assert!(e.to_string().contains("upgrade modelfuse"), "{e}");
+        assert!(
+            e.to_string().contains("written by a newer modelfuse"),
+            "{e}"
+        );
         let other = f.to_json().replace("\"qa\"", "\"ner\"");
         assert_eq!(
             FittedQa::from_json(&other, "f.json").unwrap_err().kind(),
             ErrorKind::FittedFormat
         );
-        let e = f.fuse(&[("b", &plain(&[("q", "x")]))]).unwrap_err();
+        let e = f.predict(&[("b", &plain(&[("q", "x")]))]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Mismatch);
     }
 
@@ -877,7 +901,7 @@ mod tests {
         let a = plain(&[("q1", "Denver Broncos"), ("q2", "")]);
         for method in [QaMethod::Vote, QaMethod::Consensus] {
             let f = FittedQa::new(method, vec!["a".into()], None, None, true).unwrap();
-            let out = f.fuse(&[("a", &a)]).unwrap();
+            let out = f.predict(&[("a", &a)]).unwrap();
             assert_eq!(out["q1"].text, "Denver Broncos");
             assert_eq!(out["q2"].text, "");
         }
@@ -925,14 +949,14 @@ mod tests {
                 w[0] += 0.1;
                 let method = if consensus { QaMethod::Consensus } else { QaMethod::Vote };
                 let f = FittedQa::new(method, names, Some(w.clone()), None, true).unwrap();
-                let out = f.fuse(&pairs).unwrap();
+                let out = f.predict(&pairs).unwrap();
                 for (id, a) in &out {
                     prop_assert!(pairs.iter().any(|(_, s)| s.answer(id) == Some(a.text.as_str())));
                     prop_assert!((0.0..=1.0).contains(&a.share));
                 }
                 // Scaling every weight changes nothing.
                 let scaled = FittedQa { weights: w.iter().map(|x| x * 7.0).collect(), ..f.clone() };
-                let again = scaled.fuse(&pairs).unwrap();
+                let again = scaled.predict(&pairs).unwrap();
                 prop_assert_eq!(
                     out.iter().map(|(k, v)| (k, &v.text)).collect::<Vec<_>>(),
                     again.iter().map(|(k, v)| (k, &v.text)).collect::<Vec<_>>()
@@ -948,7 +972,7 @@ mod tests {
                 let names: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
                 for method in [QaMethod::Vote, QaMethod::Consensus] {
                     let f = FittedQa::new(method, names.clone(), None, None, true).unwrap();
-                    let out = f.fuse(&refs).unwrap();
+                    let out = f.predict(&refs).unwrap();
                     prop_assert_eq!(out.len(), one[0].1.len());
                     for (id, a) in &out {
                         prop_assert_eq!(Some(a.text.as_str()), one[0].1.answer(id));

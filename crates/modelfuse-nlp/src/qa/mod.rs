@@ -28,7 +28,7 @@
 //! let c = SystemAnswers::parse(r#"{"q1": "Denver Broncos."}"#, "c.json")?;
 //!
 //! let fuser = FittedQa::new(QaMethod::Vote, vec!["a".into(), "b".into(), "c".into()], None, None, true)?;
-//! let fused = fuser.fuse(&[("a", &a), ("b", &b), ("c", &c)])?;
+//! let fused = fuser.predict(&[("a", &a), ("b", &b), ("c", &c)])?;
 //! assert_eq!(fused["q1"].text, "the Denver Broncos");
 //!
 //! let scores = evaluate(&dataset, |id| fused.get(id).map(|f| f.text.as_str()),

@@ -18,13 +18,13 @@ use super::squad::{Dataset, SystemAnswers};
 use crate::error::{Error, ErrorKind, Result};
 
 /// The seeded split of `n` items into two halves as a mask: `true` for the
-/// first half. The same split as [`crate::ner::halves`] (Fisher–Yates over
-/// the core's [`Rng`](modelfuse::learn::rng::Rng) of `seed`, the first
-/// `⌈n/2⌉` shuffled indices form the first half), so a seed means the same
-/// halves for every task.
+/// first half. The core's one split, [`modelfuse::learn::folds::halves`]
+/// (Fisher–Yates over the core's [`Rng`](modelfuse::learn::rng::Rng) of
+/// `seed`, the first `⌈n/2⌉` shuffled indices form the first half), so a
+/// seed means the same halves for every task.
 pub fn halves(n: usize, seed: u64) -> Vec<bool> {
     let mut first = vec![false; n];
-    for i in crate::ner::halves(n, seed).0 {
+    for i in modelfuse::learn::folds::halves(n, seed).0 {
         first[i] = true;
     }
     first
@@ -194,8 +194,8 @@ pub fn cross_fit(
         let (v, weights) = if fuser.learn_weights || matches!(fuser.abstain, Abstain::Learn) {
             let on_first = fuser.fit(systems, &dataset.subset(&first), version)?;
             let on_second = fuser.fit(systems, &dataset.subset(&second), version)?;
-            let fused_by_first = on_first.fuse(systems)?;
-            let fused_by_second = on_second.fuse(systems)?;
+            let fused_by_first = on_first.predict(systems)?;
+            let fused_by_second = on_second.predict(systems)?;
             let scores = question_scores(
                 dataset,
                 |id| {
@@ -220,7 +220,7 @@ pub fn cross_fit(
             };
             (flat(scores), Some([named(&on_first), named(&on_second)]))
         } else {
-            let fused = fuser.fixed(&names)?.fuse(systems)?;
+            let fused = fuser.fixed(&names)?.predict(systems)?;
             let scores = question_scores(
                 dataset,
                 |id| fused.get(id).map(|f| f.text.as_str()),

@@ -80,6 +80,32 @@ pub fn stratified_k_fold(
     Ok(folds)
 }
 
+/// Splits `0..n` into two seeded halves, `(a, b)`, for reports that fit on
+/// one half and score on the other (NER sentences, QA questions).
+///
+/// The indices `0..n` are shuffled with `Rng::new(seed).shuffle`
+/// (Fisher–Yates over the core's [`Rng`], so a seed means the same split in
+/// every release); the first `⌈n/2⌉` shuffled indices, sorted, are half `a`,
+/// the rest, sorted, half `b`. Unlike [`k_fold`] with `k = 2` (which deals
+/// round-robin), this is the split the NER and QA goldens were replayed
+/// with; it is kept for that.
+///
+/// # Example
+///
+/// ```
+/// let (a, b) = modelfuse::learn::folds::halves(5, 0);
+/// assert_eq!((a.len(), b.len()), (3, 2));
+/// assert_eq!(modelfuse::learn::folds::complement(5, &a), b);
+/// ```
+pub fn halves(n: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let mut idx: Vec<usize> = (0..n).collect();
+    Rng::new(seed).shuffle(&mut idx);
+    let mut b = idx.split_off(n.div_ceil(2));
+    idx.sort_unstable();
+    b.sort_unstable();
+    (idx, b)
+}
+
 /// Splits `n` samples into `k` folds at random, for tasks without a single
 /// class per sample (regression, multilabel).
 ///

@@ -3,7 +3,10 @@
 //!
 //! * [`driver`]: the one loop every iterative solver runs in (maximum
 //!   iterations, tolerance, convergence report); solvers supply a step.
-//! * [`folds`]: seeded stratified k-fold and held-out splits.
+//! * [`folds`]: seeded stratified k-fold and held-out splits, and the seeded
+//!   halves every NLP report and fit splits in.
+//! * [`grid`]: coordinate ascent over a grid, for step-function objectives
+//!   (the NER, QA and generation weight searches).
 //! * [`rng`]: the seeded random number generator behind every random choice.
 //! * [`lbfgs`]: L-BFGS with a strong Wolfe line search, for smooth objectives.
 //! * [`linear`]: ridge and non-negative least squares, as scikit-learn and SciPy.
@@ -12,6 +15,7 @@
 
 pub mod driver;
 pub mod folds;
+pub mod grid;
 pub mod lbfgs;
 pub mod linear;
 pub mod logistic;
