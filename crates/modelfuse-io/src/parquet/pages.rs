@@ -15,8 +15,8 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 
 use parquet::file::metadata::ParquetMetaData;
 
-use crate::error::{Error, Result};
 use super::thrift::{Compact, Known};
+use crate::error::{Error, Result};
 
 /// The footer's length and magic number close a Parquet file.
 const TAIL: u64 = 8;

@@ -212,7 +212,6 @@ impl Predictions {
             values,
         })
     }
-
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -683,7 +682,12 @@ fn prepare_row(row: &mut [f32], classes: &[String], task: Task, opts: &BuildOpti
 
 /// Checks a row against the task's invariants; `from_file` adds the hints a
 /// person reading a file needs (`--logits`, `--renormalize`).
-pub(super) fn check_row(row: &[f32], classes: &[String], task: Task, from_file: bool) -> Result<()> {
+pub(super) fn check_row(
+    row: &[f32],
+    classes: &[String],
+    task: Task,
+    from_file: bool,
+) -> Result<()> {
     if task == Task::Regression {
         return match row[0].is_finite() {
             true => Ok(()),
@@ -809,7 +813,6 @@ mod tests {
         assert_eq!(p.predicted_classes(0), vec![1, 0]);
     }
 
-
     fn labels(name: &str, ids: &[&str], labels: &[&str]) -> ModelOutput {
         ModelOutput {
             name: name.into(),
@@ -864,5 +867,4 @@ mod tests {
             "model 'a': expected labels sharing classes with the other models' [x, y], found only [0, 1]"
         );
     }
-
 }

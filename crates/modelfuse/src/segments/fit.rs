@@ -14,7 +14,6 @@ use super::pool::{SegmentedPredictions, stack_models};
 use super::settings::{Order, Pooling, SegmentSettings};
 use crate::fitted::FittedSegments;
 
-
 /// The aggregator of learned pooling and what surrounds its fit: a
 /// log-linear model with one coefficient per statistic, shared by every
 /// class — the weighted geometric mean of the statistics with log-loss

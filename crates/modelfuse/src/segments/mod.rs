@@ -54,14 +54,13 @@
 //! Cost: pooling is O(S·K) per model for S segments and K classes; building
 //! the per-document groups is O(S log S).
 
-
 mod fit;
 mod pool;
 mod settings;
 #[cfg(test)]
 mod tests;
 
-pub use pool::{SegmentedOutput, SegmentedPredictions};
-pub use settings::{Order, Pooling, SegmentSettings};
 /// The saved form of a fit on segments (it lives with [`crate::FittedFuser`]).
 pub use crate::fitted::FittedSegments;
+pub use pool::{SegmentedOutput, SegmentedPredictions};
+pub use settings::{Order, Pooling, SegmentSettings};

@@ -9,7 +9,6 @@ use crate::predictions::{
 
 use super::settings::Pooling;
 
-
 /// One model's segment-level output as read from a file: rows are segments,
 /// each with its document.
 #[derive(Clone, Debug, PartialEq)]
@@ -268,7 +267,12 @@ impl ModelSegments {
     }
 
     /// Pools `values` (one row per segment, this model's row order).
-    pub(super) fn pool_values(&self, values: &[f32], docs: &[String], pooling: Pooling) -> Result<Vec<f32>> {
+    pub(super) fn pool_values(
+        &self,
+        values: &[f32],
+        docs: &[String],
+        pooling: Pooling,
+    ) -> Result<Vec<f32>> {
         let task = self.preds.task();
         let k = self.preds.n_outputs();
         let row = |r: usize| &values[r * k..(r + 1) * k];
@@ -396,7 +400,12 @@ pub(super) fn normalise(acc: &mut [f64]) {
 }
 
 /// Majority pooling of `rows` into `acc` (see the module docs for the rule).
-pub(super) fn majority<'a>(acc: &mut [f64], rows: &[usize], row: impl Fn(usize) -> &'a [f32], task: Task) {
+pub(super) fn majority<'a>(
+    acc: &mut [f64],
+    rows: &[usize],
+    row: impl Fn(usize) -> &'a [f32],
+    task: Task,
+) {
     let k = acc.len();
     if task.is_single_label() {
         let mut votes = vec![0usize; k];

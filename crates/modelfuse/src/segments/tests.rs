@@ -1,20 +1,16 @@
-use super::*;
 use super::pool::*;
-use crate::fitted::FittedFuser;
-use crate::fit::FitOptions;
-use crate::predictions::{BuildOptions, ModelOutput, Predictions, argmax};
-use crate::spec::FuserSpec;
+use super::*;
 use crate::Fitted;
+use crate::fit::FitOptions;
+use crate::fitted::FittedFuser;
 use crate::fusers::Transform;
 use crate::fusers::{MeanParams, StackingParams};
 use crate::predictions::Content;
+use crate::predictions::{BuildOptions, ModelOutput, Predictions, argmax};
+use crate::spec::FuserSpec;
 
 /// A model over segments: `(segment id, doc, probabilities)`.
-fn model(
-    name: &str,
-    rows: &[(&str, &str, &[f32])],
-    lengths: Option<&[f64]>,
-) -> SegmentedOutput {
+fn model(name: &str, rows: &[(&str, &str, &[f32])], lengths: Option<&[f64]>) -> SegmentedOutput {
     let k = rows[0].2.len();
     SegmentedOutput {
         output: ModelOutput {
@@ -115,8 +111,7 @@ fn bad_segments_are_refused_with_the_model_and_id() {
     );
     let mut dup = model("m", A, None);
     dup.positions = Some(vec![0, 1, 1, 0]);
-    let e =
-        SegmentedPredictions::from_outputs(vec![dup], &BuildOptions::default()).unwrap_err();
+    let e = SegmentedPredictions::from_outputs(vec![dup], &BuildOptions::default()).unwrap_err();
     assert_eq!(
         e.to_string(),
         "model 'm': two segments of document 'a' are at position 1: 'a2' and 'a3'"

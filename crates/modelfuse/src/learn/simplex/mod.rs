@@ -1,4 +1,3 @@
-
 //! Per-model weights learned on the probability simplex.
 //!
 //! Two ways to learn the weights of a weighted fusion from labelled

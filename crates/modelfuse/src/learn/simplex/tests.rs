@@ -93,8 +93,7 @@ fn a_dominated_model_gets_exactly_zero() {
         2,
     );
     let t = Targets::Classes(vec![0, 1, 0]);
-    let (w, _) =
-        optimize_weights(&p, &t, Objective::LogLoss, &SimplexOptions::default()).unwrap();
+    let (w, _) = optimize_weights(&p, &t, Objective::LogLoss, &SimplexOptions::default()).unwrap();
     assert_eq!(w.as_slice(), [1.0, 0.0]);
 }
 
@@ -240,8 +239,8 @@ fn mismatched_targets_are_shape_errors() {
         max_iter: 10,
         tol: f64::NAN,
     };
-    let e = optimize_weights(&p, &Targets::Classes(vec![0; 4]), Objective::LogLoss, &bad)
-        .unwrap_err();
+    let e =
+        optimize_weights(&p, &Targets::Classes(vec![0; 4]), Objective::LogLoss, &bad).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidParameter);
 }
 
