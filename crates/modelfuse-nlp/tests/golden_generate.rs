@@ -10,7 +10,8 @@
 use std::path::{Path, PathBuf};
 
 use modelfuse_nlp::generate::{
-    Bleu, BleuStats, Candidates, Chrf, Mbr, SystemOutput, Tokenizer, Utility, UtilityMatrices,
+    Bleu, BleuStats, Candidates, Chrf, Mbr, SegmentMetric, SystemOutput, Tokenizer, Utility,
+    UtilityMatrices,
 };
 use serde_json::Value;
 

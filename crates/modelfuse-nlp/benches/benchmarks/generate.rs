@@ -11,7 +11,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
-use modelfuse_nlp::generate::{Candidates, Chrf, Mbr, SystemOutput, Utility, UtilityMatrices};
+use modelfuse_nlp::generate::{
+    Candidates, Chrf, Mbr, SegmentMetric, SystemOutput, Utility, UtilityMatrices,
+};
 
 const REPEAT: usize = 8;
 

@@ -13,6 +13,7 @@ use std::ops::AddAssign;
 use serde::{Deserialize, Serialize};
 
 use super::ngrams::{self, Counts, Words};
+use super::segment_metric::SegmentMetric;
 use super::tokenize::Tokenizer;
 
 /// The largest n-gram order of BLEU.
@@ -194,46 +195,26 @@ impl Bleu {
         }
         bp * (sum / eff_order as f64).exp()
     }
+}
 
-    /// Sentence BLEU of one hypothesis against one reference.
-    pub fn sentence(&self, hyp: &str, reference: &str) -> f64 {
-        let p = self.profiles(&[hyp, reference]);
-        self.score(&self.stats(&p[0], &p[1]))
+impl SegmentMetric for Bleu {
+    type Profile = Profile;
+    type Stats = BleuStats;
+
+    fn profiles(&self, texts: &[&str]) -> Vec<Profile> {
+        Bleu::profiles(self, texts)
     }
 
-    /// The summed statistics of aligned hypotheses and references, counted in
-    /// parallel (integer sums: independent of the thread count).
-    pub fn corpus_stats(&self, hyps: &[&str], refs: &[&str]) -> BleuStats {
-        self.corpus_stats_multi(hyps, &[refs])
+    fn stats(&self, hyp: &Profile, reference: &Profile) -> BleuStats {
+        Bleu::stats(self, hyp, reference)
     }
 
-    /// [`Bleu::corpus_stats`] with several reference streams
-    /// (`refs[stream][segment]`; see [`Bleu::stats_multi`]).
-    pub fn corpus_stats_multi(&self, hyps: &[&str], refs: &[&[&str]]) -> BleuStats {
-        use rayon::prelude::*;
-        debug_assert!(refs.iter().all(|r| r.len() == hyps.len()));
-        hyps.par_iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let mut texts = vec![*h];
-                texts.extend(refs.iter().map(|r| r[i]));
-                let p = self.profiles(&texts);
-                self.stats_multi(&p[0], &p[1..])
-            })
-            .reduce(BleuStats::default, |mut a, b| {
-                a += &b;
-                a
-            })
+    fn stats_multi(&self, hyp: &Profile, references: &[Profile]) -> BleuStats {
+        Bleu::stats_multi(self, hyp, references)
     }
 
-    /// Corpus BLEU: statistics summed over the segments, then one score.
-    pub fn corpus(&self, hyps: &[&str], refs: &[&str]) -> f64 {
-        self.score(&self.corpus_stats(hyps, refs))
-    }
-
-    /// Corpus BLEU against several reference streams.
-    pub fn corpus_multi(&self, hyps: &[&str], refs: &[&[&str]]) -> f64 {
-        self.score(&self.corpus_stats_multi(hyps, refs))
+    fn score(&self, stats: &BleuStats) -> f64 {
+        Bleu::score(self, stats)
     }
 }
 

@@ -19,6 +19,7 @@ use std::ops::AddAssign;
 use serde::{Deserialize, Serialize};
 
 use super::ngrams::{self, Counts, Words};
+use super::segment_metric::SegmentMetric;
 use super::tokenize::{is_py_space, py_split};
 
 /// The settings of chrF; [`Chrf::CHRF`] and [`Chrf::CHRF_PP`] are
@@ -214,51 +215,28 @@ impl Chrf {
         }
         best.0
     }
+}
 
-    /// Sentence chrF of one hypothesis against one reference (sacrebleu's
-    /// `sentence_chrf`).
-    pub fn sentence(&self, hyp: &str, reference: &str) -> f64 {
-        let p = self.profiles(&[hyp, reference]);
-        self.score(&self.stats(&p[0], &p[1]))
+/// chrF against several references keeps the best one
+/// ([`Chrf::best_stats`]), as sacrebleu does.
+impl SegmentMetric for Chrf {
+    type Profile = Profile;
+    type Stats = ChrfStats;
+
+    fn profiles(&self, texts: &[&str]) -> Vec<Profile> {
+        Chrf::profiles(self, texts)
     }
 
-    /// The summed statistics of aligned hypotheses and references; the
-    /// segments are counted in parallel (integer sums: the result does not
-    /// depend on the thread count). Lengths must match (the caller checks and
-    /// names the files).
-    pub fn corpus_stats(&self, hyps: &[&str], refs: &[&str]) -> ChrfStats {
-        self.corpus_stats_multi(hyps, &[refs])
+    fn stats(&self, hyp: &Profile, reference: &Profile) -> ChrfStats {
+        Chrf::stats(self, hyp, reference)
     }
 
-    /// [`Chrf::corpus_stats`] with several reference streams
-    /// (`refs[stream][segment]`), each segment scored against its best
-    /// reference ([`Chrf::best_stats`]).
-    pub fn corpus_stats_multi(&self, hyps: &[&str], refs: &[&[&str]]) -> ChrfStats {
-        use rayon::prelude::*;
-        debug_assert!(refs.iter().all(|r| r.len() == hyps.len()));
-        hyps.par_iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let mut texts = vec![*h];
-                texts.extend(refs.iter().map(|r| r[i]));
-                let p = self.profiles(&texts);
-                self.best_stats(&p[0], &p[1..])
-            })
-            .reduce(ChrfStats::default, |mut a, b| {
-                a += &b;
-                a
-            })
+    fn stats_multi(&self, hyp: &Profile, references: &[Profile]) -> ChrfStats {
+        self.best_stats(hyp, references)
     }
 
-    /// Corpus chrF (sacrebleu's `corpus_score`): statistics summed over the
-    /// segments, then one score.
-    pub fn corpus(&self, hyps: &[&str], refs: &[&str]) -> f64 {
-        self.score(&self.corpus_stats(hyps, refs))
-    }
-
-    /// Corpus chrF against several reference streams.
-    pub fn corpus_multi(&self, hyps: &[&str], refs: &[&[&str]]) -> f64 {
-        self.score(&self.corpus_stats_multi(hyps, refs))
+    fn score(&self, stats: &ChrfStats) -> f64 {
+        Chrf::score(self, stats)
     }
 }
 

@@ -12,7 +12,8 @@
 //! - [`Candidates`]: every system's candidates for every segment, aligned
 //!   and checked (built from [`SystemOutput`]s: plain text or n-best JSONL).
 //! - [`Chrf`] and [`Bleu`]: corpus and sentence chrF / chrF++ / BLEU, equal
-//!   to sacrebleu's default signatures (`13a` or `zh` [`Tokenizer`]).
+//!   to sacrebleu's default signatures (`13a` or `zh` [`Tokenizer`]); their
+//!   sentence and corpus scores come from the one [`SegmentMetric`] trait.
 //! - [`UtilityMatrices`]: each segment's K×K pairwise utilities, computed
 //!   once with every candidate's n-grams counted once.
 //! - [`Mbr`] (settings) selects; [`WeightSearch`] fits per-system weights
@@ -54,6 +55,7 @@ mod fit;
 mod mbr;
 mod ngrams;
 mod report;
+mod segment_metric;
 mod tokenize;
 mod utility;
 mod vote;
@@ -64,6 +66,7 @@ pub use chrf::{Chrf, ChrfStats, Profile as ChrfProfile};
 pub use fit::{FitSummary, FittedMbr, Method, ReferenceStats, WeightSearch};
 pub use mbr::Mbr;
 pub use report::{HeldOut, Report, ReportSettings, Row, RowKind, halves, report};
+pub use segment_metric::SegmentMetric;
 pub use tokenize::{Tokenizer, is_py_space, py_split};
 pub use utility::{Utility, UtilityMatrices};
 pub use vote::{normalize_whitespace, vote};

@@ -9,6 +9,7 @@ use super::candidates::Candidates;
 use super::chrf::Chrf;
 use super::fit::{ReferenceStats, WeightSearch};
 use super::mbr::Mbr;
+use super::segment_metric::SegmentMetric;
 use super::tokenize::Tokenizer;
 use super::utility::{Utility, UtilityMatrices};
 use super::vote::vote;

@@ -239,6 +239,7 @@ pub(crate) fn chrf_matrix(chrf: &Chrf, texts: &[&str]) -> Vec<f64> {
 mod tests {
     use super::*;
     use crate::generate::candidates::SystemOutput;
+    use crate::generate::segment_metric::SegmentMetric;
 
     fn cands() -> Candidates {
         Candidates::new(vec![

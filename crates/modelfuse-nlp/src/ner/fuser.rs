@@ -694,12 +694,7 @@ impl FittedNer {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn tags(s: &str) -> Vec<Tag> {
-        s.split_whitespace()
-            .map(|t| Tag::parse(t).unwrap())
-            .collect()
-    }
+    use crate::ner::test_support::tags;
 
     /// Three systems; "good" is always right, the others add noise.
     fn data() -> (Systems, Vec<Vec<Tag>>) {

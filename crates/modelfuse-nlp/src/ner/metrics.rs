@@ -335,12 +335,7 @@ pub fn evaluate(gold: &[Vec<Tag>], pred: &[Vec<Tag>], mode: Mode) -> Result<Eval
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn tags(s: &str) -> Vec<Tag> {
-        s.split_whitespace()
-            .map(|t| Tag::parse(t).unwrap())
-            .collect()
-    }
+    use crate::ner::test_support::tags;
 
     fn spans(s: &str, mode: Mode) -> Vec<(String, usize, usize)> {
         entities(&tags(s), mode)

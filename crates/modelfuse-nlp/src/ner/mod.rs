@@ -61,6 +61,8 @@ pub mod probs;
 pub mod span_vote;
 pub mod systems;
 pub mod tag;
+#[cfg(test)]
+mod test_support;
 pub mod token_vote;
 pub mod viterbi;
 pub mod windows;

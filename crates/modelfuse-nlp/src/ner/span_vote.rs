@@ -93,13 +93,7 @@ pub(crate) fn predict(sys: &Systems, i: usize, w: &[Vec<f64>], threshold: f64) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ner::tag::Tag;
-
-    fn tags(s: &str) -> Vec<Tag> {
-        s.split_whitespace()
-            .map(|t| Tag::parse(t).unwrap())
-            .collect()
-    }
+    use crate::ner::test_support::tags;
 
     fn sys() -> Systems {
         Systems::from_tags(

@@ -369,12 +369,7 @@ pub(crate) fn iob2_of_spans(spans: &[Span], n: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn tags(s: &str) -> Vec<Tag> {
-        s.split_whitespace()
-            .map(|t| Tag::parse(t).unwrap())
-            .collect()
-    }
+    use crate::ner::test_support::tags;
 
     #[test]
     fn systems_are_sorted_and_checked() {

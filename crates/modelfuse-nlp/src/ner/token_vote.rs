@@ -31,13 +31,7 @@ pub(crate) fn predict(sys: &Systems, i: usize, w: &[f64]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ner::tag::Tag;
-
-    fn tags(s: &str) -> Vec<Tag> {
-        s.split_whitespace()
-            .map(|t| Tag::parse(t).unwrap())
-            .collect()
-    }
+    use crate::ner::test_support::tags;
 
     #[test]
     fn majority_then_repair() {

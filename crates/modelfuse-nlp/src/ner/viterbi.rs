@@ -78,13 +78,8 @@ pub(crate) fn predict(sys: &Systems, i: usize, w: &[f64], smoothing: f64) -> Vec
 mod tests {
     use super::*;
     use crate::ner::systems::SystemInput;
-    use crate::ner::tag::{Tag, is_valid_iob2};
-
-    fn tags(s: &str) -> Vec<Tag> {
-        s.split_whitespace()
-            .map(|t| Tag::parse(t).unwrap())
-            .collect()
-    }
+    use crate::ner::tag::is_valid_iob2;
+    use crate::ner::test_support::tags;
 
     #[test]
     fn decoding_never_starts_an_inside() {
