@@ -306,7 +306,6 @@ impl<'a, R: Read> Compact<'a, R> {
     }
 }
 
-
 /// The structs whose fields the reader knows, with the fields the parquet
 /// crate reads as their declared types. Fields the crate skips by wire type
 /// (encryption, `path_in_schema`, key-value metadata of a column, a row
@@ -662,6 +661,10 @@ mod tests {
         // num_rows sent as a binary.
         let mut lying = meta;
         lying[8] = 0x18;
-        assert!(footer(&lying).unwrap_err().contains("field 3 of a FileMetaData"));
+        assert!(
+            footer(&lying)
+                .unwrap_err()
+                .contains("field 3 of a FileMetaData")
+        );
     }
 }

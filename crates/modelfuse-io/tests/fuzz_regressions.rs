@@ -113,5 +113,8 @@ fn issue9_parquet_page_header_with_lying_wire_types() {
 fn issue9_parquet_footer_with_a_huge_list_of_booleans() {
     let chain = parse_error_chain(&fixture("fuzz_footer_bool_list_hang.parquet"));
     assert!(chain.contains("corrupt Parquet footer"), "{chain}");
-    assert!(chain.contains("more booleans than the footer has bytes"), "{chain}");
+    assert!(
+        chain.contains("more booleans than the footer has bytes"),
+        "{chain}"
+    );
 }
