@@ -102,6 +102,7 @@
 
 mod atomic;
 mod columns;
+mod costs;
 mod csv;
 mod error;
 mod fitted_kind;
@@ -124,6 +125,7 @@ use modelfuse::segments::SegmentedOutput;
 use rayon::prelude::*;
 
 pub use atomic::write_atomic;
+pub use costs::read_costs;
 pub use error::{Error, ErrorKind, Result};
 pub use fitted_kind::FittedKind;
 pub use inputs::{Skipped, expand_files, expand_inputs, expand_inputs_noting};
