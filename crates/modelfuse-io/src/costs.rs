@@ -16,8 +16,13 @@ use modelfuse::cascade::CostModel;
 
 use crate::error::{Error, Result};
 
-/// Reads a cost file (see the [module docs](self)) and checks it
-/// ([`CostModel::check`]: finite, non-negative costs, known components).
+/// Reads a cost file and checks it ([`CostModel::check`]: finite,
+/// non-negative costs, known components).
+///
+/// A `.json` file is read in the [`CostModel`] layout (only `models` is
+/// required); any other file is a CSV or TSV table (tab-separated when the
+/// first line holds a tab) with the header `model,cost` and a line per
+/// model, blank lines skipped and fields trimmed.
 ///
 /// # Errors
 ///

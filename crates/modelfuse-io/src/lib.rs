@@ -21,6 +21,8 @@
 //!   inputs, written atomically by [`write_atomic`].
 //! * [`read_text`]: a whole text file, plain or `.gz`, checked to be UTF-8
 //!   (the NLP commands' CoNLL, SQuAD and plain-text inputs).
+//! * [`read_costs`]: a cascade's cost file (JSON, or a `model,cost` table) →
+//!   a checked [`CostModel`](modelfuse::cascade::CostModel).
 //! * [`Error`]: one opaque error with an [`ErrorKind`], the path, and the
 //!   line, row and column when known.
 //!
