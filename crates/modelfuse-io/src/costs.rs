@@ -164,26 +164,35 @@ mod tests {
 
     #[test]
     fn errors_name_the_file_and_line() {
-        let e = read("costs.csv", "name,cost\na,1\n").unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Format);
-        assert_eq!(
-            e.message(),
-            r#"/costs.csv: line 1: expected the header 'model,cost', found ["name", "cost"]"#
-        );
-        let e = read("costs.csv", "model,cost\na,1\nb\n").unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Shape);
-        assert_eq!(
-            e.message(),
-            "/costs.csv: line 3: expected 2 fields, found 1"
-        );
-        let e = read("costs.csv", "model,cost\n\na,x\n").unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Parse);
-        assert_eq!(
-            e.message(),
-            "/costs.csv: line 3: expected a number as the cost of 'a', found 'x'"
-        );
-        let e = read("costs.csv", "model,cost\na,1\na,2\n").unwrap_err();
-        assert_eq!(e.message(), "/costs.csv: line 3: model 'a' has two costs");
+        let cases = [
+            (
+                "name,cost\na,1\n",
+                ErrorKind::Format,
+                r#"line 1: expected the header 'model,cost', found ["name", "cost"]"#,
+            ),
+            (
+                "model,cost\na,1\nb\n",
+                ErrorKind::Shape,
+                "line 3: expected 2 fields, found 1",
+            ),
+            (
+                "model,cost\n\na,x\n",
+                ErrorKind::Parse,
+                "line 3: expected a number as the cost of 'a', found 'x'",
+            ),
+            (
+                "model,cost\na,1\na,2\n",
+                ErrorKind::Format,
+                "line 3: model 'a' has two costs",
+            ),
+        ];
+        for (text, kind, message) in cases {
+            let e = read("costs.csv", text).unwrap_err();
+            assert_eq!(
+                (e.kind(), e.message()),
+                (kind, &*format!("/costs.csv: {message}"))
+            );
+        }
     }
 
     #[test]
