@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Result, bail};
 
-use crate::args::{Cli, Command};
+use crate::cli::{Cli, Command};
 use crate::commands::{cascade, generate, ner, qa};
 
 /// Set once from `--force` before any command runs.

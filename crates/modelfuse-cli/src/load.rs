@@ -230,25 +230,3 @@ pub fn text(path: &Path) -> Result<String> {
     }
     Ok(modelfuse_io::read_text(path)?)
 }
-
-/// Writes an output file atomically, or to standard output for `-`.
-pub fn write_out(
-    path: &Path,
-    what: &str,
-    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
-) -> Result<()> {
-    let result = if is_stdio(path) {
-        let stdout = std::io::stdout();
-        let mut lock = stdout.lock();
-        match write(&mut lock).and_then(|()| std::io::Write::flush(&mut lock)) {
-            // A reader that stopped early: end quietly, as `print!` does.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
-            r => r.map_err(anyhow::Error::from),
-        }
-    } else {
-        modelfuse_io::write_atomic(path, |w| write(w)).map_err(anyhow::Error::from)
-    };
-    result
-        .with_context(|| format!("writing {what} to {}", path.display()))
-        .map_err(|e| anyhow::Error::new(crate::WriteError(e)))
-}

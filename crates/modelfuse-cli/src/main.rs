@@ -6,28 +6,18 @@
 //! writing outputs, 2 bad input or bad usage (the message names the file, the
 //! row or id, and what was expected and found).
 
-mod args;
+mod cli;
 mod commands;
 mod guard;
 mod load;
+mod output;
+mod parse;
 mod progress;
 mod table;
 
 use std::process::ExitCode;
 
 use clap::Parser;
-
-/// An error while writing an output (as opposed to bad input): exit code 1.
-#[derive(Debug)]
-pub struct WriteError(pub anyhow::Error);
-
-impl std::fmt::Display for WriteError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:#}", self.0)
-    }
-}
-
-impl std::error::Error for WriteError {}
 
 /// A reader that stops early (`modelfuse … | head -1`) closes stdout; the
 /// next print then panics inside `println!`. Like other Unix tools, exit
@@ -50,12 +40,12 @@ fn exit_quietly_on_broken_pipe() {
 
 fn main() -> ExitCode {
     exit_quietly_on_broken_pipe();
-    let cli = args::Cli::parse();
+    let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
-            if err.downcast_ref::<WriteError>().is_some() {
+            if err.downcast_ref::<output::WriteError>().is_some() {
                 ExitCode::from(1)
             } else {
                 ExitCode::from(2)

@@ -21,6 +21,8 @@
 //!   inputs, written atomically by [`write_atomic`].
 //! * [`read_text`]: a whole text file, plain or `.gz`, checked to be UTF-8
 //!   (the NLP commands' CoNLL, SQuAD and plain-text inputs).
+//! * [`read_costs`]: a cascade's cost file (JSON, or a `model,cost` table) →
+//!   a checked [`CostModel`](modelfuse::cascade::CostModel).
 //! * [`Error`]: one opaque error with an [`ErrorKind`], the path, and the
 //!   line, row and column when known.
 //!
@@ -102,6 +104,7 @@
 
 mod atomic;
 mod columns;
+mod costs;
 mod csv;
 mod error;
 mod fitted_kind;
@@ -121,6 +124,7 @@ use modelfuse::segments::SegmentedOutput;
 use rayon::prelude::*;
 
 pub use atomic::write_atomic;
+pub use costs::read_costs;
 pub use error::{Error, ErrorKind, Result};
 pub use fitted_kind::FittedKind;
 pub use inputs::{Skipped, expand_files, expand_inputs, expand_inputs_noting};

@@ -3,15 +3,47 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use clap::Args;
 use modelfuse::auto::{self, AutoOptions, EntryKind, Recommendation};
+use modelfuse::metrics::Metric;
 use modelfuse::{BuildOptions, Fitted, Task, TaskHint};
 use serde_json::json;
 
-use super::{metrics_json, print_json};
-use crate::WriteError;
-use crate::args::AutoArgs;
+use crate::cli::ReadArgs;
 use crate::load;
+use crate::output::{self, Staged, metrics_json, print_json};
+use crate::parse::parse;
 use crate::table::{Table, num};
+
+#[derive(Debug, Args)]
+pub struct AutoArgs {
+    /// A dataset folder: val/<model>.csv, val.labels.csv, test/<model>.csv and
+    /// optionally test.labels.csv [default: examples/banking77, the bundled
+    /// real example].
+    #[arg(value_name = "DATASET")]
+    pub dataset: Option<PathBuf>,
+    /// The metric to rank by (default: log_loss, accuracy when every model
+    /// gives hard labels, rmse for regression).
+    #[arg(long, value_parser = parse::<Metric>, value_name = "METRIC")]
+    pub metric: Option<Metric>,
+    /// Outer cross-validation folds (default 5).
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Seed of folds, bootstrap resamples and splits.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Bootstrap resamples for intervals and paired tests.
+    #[arg(long, default_value_t = 1000)]
+    pub resamples: usize,
+    /// Where to write fuser.json, fused.csv and report.json.
+    #[arg(short, long, value_name = "DIR", default_value = "modelfuse-out")]
+    pub output: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
 
 /// The labels file of a split: `<split>.labels.{csv,tsv,parquet}`.
 fn labels_file(dataset: &Path, split: &str) -> Option<PathBuf> {
@@ -211,14 +243,30 @@ pub fn run(args: AutoArgs) -> Result<()> {
             "fused": fused_test.is_some().then(|| fused_path.clone()),
         }
     });
-    let text = serde_json::to_string_pretty(&report_json)? + "\n";
-    write_all_or_nothing(&args.output, &fitted.to_json(), fused_test.as_ref(), &text)
-        .map_err(|e| anyhow::Error::new(WriteError(e)))?;
-    eprintln!("saved {}", fuser_path.display());
-    if fused_test.is_some() {
-        eprintln!("saved {}", fused_path.display());
+    let text = output::pretty(&report_json) + "\n";
+    let fuser_json = fitted.to_json();
+    let mut outputs = vec![Staged::Text {
+        name: "fuser.json",
+        text: &fuser_json,
+        saving: true,
+    }];
+    if let Some(preds) = &fused_test {
+        outputs.push(Staged::Predictions {
+            name: "fused.csv",
+            preds,
+        });
     }
-    eprintln!("saved {}", report_path.display());
+    outputs.push(Staged::Text {
+        name: "report.json",
+        text: &text,
+        saving: false,
+    });
+    output::all_or_nothing(&args.output, &outputs)?;
+    output::saved(&fuser_path);
+    if fused_test.is_some() {
+        output::saved(&fused_path);
+    }
+    output::saved(&report_path);
     if args.json {
         print_json(&report_json);
         return Ok(());
@@ -354,48 +402,6 @@ fn check_sample_counts(
                 rare.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
             );
         }
-    }
-    Ok(())
-}
-
-/// Writes the three outputs of a run, or none: each goes to a hidden
-/// temporary file in the output folder first, and only when all three are
-/// complete are they renamed into place.
-fn write_all_or_nothing(
-    dir: &Path,
-    fuser: &str,
-    fused: Option<&modelfuse::Predictions>,
-    report: &str,
-) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let staged = |name: &str| dir.join(format!(".modelfuse-staged.{name}"));
-    let mut done: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let result = (|| -> Result<()> {
-        let tmp = staged("fuser.json");
-        modelfuse_io::write_atomic(&tmp, |w| w.write_all(fuser.as_bytes()))
-            .with_context(|| format!("saving {}", dir.join("fuser.json").display()))?;
-        done.push((tmp, dir.join("fuser.json")));
-        if let Some(fused) = fused {
-            let tmp = staged("fused.csv");
-            modelfuse_io::write_predictions(&tmp, fused)
-                .with_context(|| format!("writing {}", dir.join("fused.csv").display()))?;
-            done.push((tmp, dir.join("fused.csv")));
-        }
-        let tmp = staged("report.json");
-        modelfuse_io::write_atomic(&tmp, |w| w.write_all(report.as_bytes()))
-            .with_context(|| format!("writing {}", dir.join("report.json").display()))?;
-        done.push((tmp, dir.join("report.json")));
-        Ok(())
-    })();
-    if let Err(e) = result {
-        for (tmp, _) in &done {
-            let _ = std::fs::remove_file(tmp);
-        }
-        return Err(e);
-    }
-    for (tmp, path) in &done {
-        std::fs::rename(tmp, path)
-            .with_context(|| format!("moving {} into place", path.display()))?;
     }
     Ok(())
 }

@@ -3,19 +3,16 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use clap::{Args, Subcommand};
-use modelfuse::cascade::{
-    CascadeSettings, Confidence, CostModel, FittedCascade, FrontierPoint, Goal,
-};
+use modelfuse::cascade::{CascadeSettings, Confidence, FittedCascade, FrontierPoint, Goal};
 use modelfuse::metrics::{self, Metric};
 use modelfuse::{BuildOptions, Targets};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::{json_number, print_json};
-use crate::WriteError;
-use crate::args::parse;
 use crate::load;
+use crate::output::{self, json_number, print_json};
+use crate::parse::parse;
 use crate::table::Table;
 
 #[derive(Debug, Subcommand)]
@@ -99,77 +96,7 @@ pub fn run(command: CascadeCommand) -> Result<()> {
     }
 }
 
-/// Reads a cost file: JSON in the [`CostModel`] layout, or a CSV/TSV table
-/// with the columns `model,cost`.
-fn read_costs(path: &Path) -> Result<CostModel> {
-    let text = modelfuse_io::read_text(path)?;
-    let is_json = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let costs = if is_json {
-        serde_json::from_str::<CostModel>(&text)
-            .map_err(|e| anyhow!("{}: not a cost file: {e}", path.display()))?
-    } else {
-        let sep = if text.lines().next().is_some_and(|l| l.contains('\t')) {
-            '\t'
-        } else {
-            ','
-        };
-        let mut lines = text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty());
-        let header: Vec<&str> = lines
-            .next()
-            .map(|(_, l)| l.split(sep).map(str::trim).collect())
-            .unwrap_or_default();
-        if header != ["model", "cost"] {
-            bail!(
-                "{}: line 1: expected the header 'model,cost', found {:?}",
-                path.display(),
-                header
-            );
-        }
-        let mut models = std::collections::BTreeMap::new();
-        for (i, line) in lines {
-            let fields: Vec<&str> = line.split(sep).map(str::trim).collect();
-            let [model, cost] = fields[..] else {
-                bail!(
-                    "{}: line {}: expected 2 fields, found {}",
-                    path.display(),
-                    i + 1,
-                    fields.len()
-                );
-            };
-            let cost: f64 = cost.parse().map_err(|_| {
-                anyhow!(
-                    "{}: line {}: expected a number as the cost of '{model}', found '{cost}'",
-                    path.display(),
-                    i + 1
-                )
-            })?;
-            if models.insert(model.to_string(), cost).is_some() {
-                bail!(
-                    "{}: line {}: model '{model}' has two costs",
-                    path.display(),
-                    i + 1
-                );
-            }
-        }
-        CostModel {
-            unit: String::new(),
-            models,
-            components: Default::default(),
-            needs: Default::default(),
-        }
-    };
-    costs
-        .check()
-        .map_err(|e| anyhow!("{}: {e}", path.display()))?;
-    Ok(costs)
-}
-
-fn point_json(p: &FrontierPoint) -> serde_json::Value {
+fn point_json(p: &FrontierPoint) -> Value {
     json!({
         "chain": p.chain,
         "threshold": json_number(p.threshold),
@@ -181,7 +108,7 @@ fn point_json(p: &FrontierPoint) -> serde_json::Value {
 
 fn run_fit(args: FitArgs) -> Result<()> {
     let (loaded, targets) = load::with_labels(&args.inputs, &args.labels, BuildOptions::default())?;
-    let costs = read_costs(&args.costs)?;
+    let costs = modelfuse_io::read_costs(&args.costs)?;
     let goal = match (args.target_accuracy, args.budget) {
         (Some(a), _) => Goal::TargetAccuracy(a),
         (_, Some(b)) => Goal::Budget(b),
@@ -205,17 +132,10 @@ fn run_fit(args: FitArgs) -> Result<()> {
                 args.costs.display()
             )
         })?;
-    let text = fitted.to_json();
-    modelfuse_io::write_atomic(&args.output, |out| out.write_all(text.as_bytes()))
-        .with_context(|| format!("writing the cascade to {}", args.output.display()))
-        .map_err(|e| anyhow::Error::new(WriteError(e)))?;
+    output::save_text(&args.output, "writing the cascade", &fitted.to_json())?;
     if let Some(path) = &args.frontier {
-        let points: Vec<_> = fitted.frontier.iter().map(point_json).collect();
-        let mut text = serde_json::to_string_pretty(&points)?;
-        text.push('\n');
-        modelfuse_io::write_atomic(path, |out| out.write_all(text.as_bytes()))
-            .with_context(|| format!("writing the frontier to {}", path.display()))
-            .map_err(|e| anyhow::Error::new(WriteError(e)))?;
+        let points = fitted.frontier.iter().map(point_json).collect();
+        output::save_json(path, "writing the frontier", &Value::Array(points))?;
     }
     // The best single model, with what running it alone costs.
     let mut best: Option<(String, f64, f64)> = None;
@@ -227,9 +147,9 @@ fn run_fit(args: FitArgs) -> Result<()> {
         }
     }
     let best = best.expect("at least one model");
-    eprintln!("saved {}", args.output.display());
+    output::saved(&args.output);
     if let Some(path) = &args.frontier {
-        eprintln!("saved {}", path.display());
+        output::saved(path);
     }
     if args.json {
         print_json(&json!({
@@ -352,11 +272,7 @@ fn measure_frontier(
             "cost": json_number(out.mean_cost()),
         }));
     }
-    let mut text = serde_json::to_string_pretty(&rows)?;
-    text.push('\n');
-    modelfuse_io::write_atomic(path, |out| out.write_all(text.as_bytes()))
-        .with_context(|| format!("writing the measured frontier to {}", path.display()))
-        .map_err(|e| anyhow::Error::new(WriteError(e)))?;
+    output::save_json(path, "writing the measured frontier", &Value::Array(rows))?;
     if print {
         println!("the fitted frontier measured on these samples:");
         print!("{}", t.render());
@@ -377,9 +293,7 @@ fn run_predict(args: PredictArgs) -> Result<()> {
     let out = fitted
         .predict(&loaded.preds)
         .map_err(|e| anyhow!("{}: {e}", args.fuser.display()))?;
-    modelfuse_io::write_predictions(&args.output, &out.fused)
-        .with_context(|| format!("writing the fused predictions to {}", args.output.display()))
-        .map_err(|e| anyhow::Error::new(WriteError(e)))?;
+    output::predictions(&args.output, &out.fused, false)?;
     let n = out.stages.len();
     let stopped: Vec<f64> = (1..=fitted.chain.len())
         .map(|s| out.stages.iter().filter(|&&x| x == s).count() as f64 / n as f64)
@@ -455,6 +369,6 @@ fn run_predict(args: PredictArgs) -> Result<()> {
     if let Some((name, a, c)) = &best {
         println!("best single model ({name}): accuracy {a:.4}, cost {c:.4}");
     }
-    eprintln!("saved {}", args.output.display());
+    output::saved(&args.output);
     Ok(())
 }

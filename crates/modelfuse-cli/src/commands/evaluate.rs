@@ -1,20 +1,39 @@
 //! `modelfuse evaluate`: score prediction files against labels.
 
+use std::path::PathBuf;
+
 use anyhow::Result;
+use clap::Args;
+use modelfuse::metrics;
 use serde_json::{Map, Value};
 
-use super::{metrics_json, print_json, scores};
-use crate::args::EvaluateArgs;
+use crate::cli::ReadArgs;
 use crate::load;
+use crate::output::{metrics_json, print_json};
 use crate::table::{Table, num};
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Prediction files (for example fused.csv), or folders of them.
+    #[arg(required = true, value_name = "PREDS")]
+    pub inputs: Vec<PathBuf>,
+    /// The labels file.
+    #[arg(long, value_name = "FILE")]
+    pub labels: PathBuf,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
 
 pub fn run(args: EvaluateArgs) -> Result<()> {
     let (loaded, targets) =
         load::with_labels(&args.inputs, &args.labels, args.read.build_options())?;
     let preds = &loaded.preds;
     let per_model = (0..preds.n_models())
-        .map(|m| scores(preds, m, &targets))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|m| metrics::evaluate(preds, m, &targets))
+        .collect::<Result<Vec<_>, _>>()?;
 
     if args.json {
         // One file: a flat object of metrics. Several: keyed by model name.

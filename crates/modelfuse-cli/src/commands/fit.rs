@@ -1,16 +1,193 @@
 //! `modelfuse fit`: fit a fuser and save it.
 
-use anyhow::{Context, Result, bail};
-use modelfuse::metrics::Metric;
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use clap::Args;
+use modelfuse::fusers::{MetaModel, TieBreak, Transform};
+use modelfuse::metrics::{self, Metric};
+use modelfuse::prune::PruneOptions;
 use modelfuse::segments::{Order, Pooling, SegmentSettings};
-use modelfuse::{BuildOptions, FitOptions, Fitted, FittedFuser, FuserSpec, Predictions, Targets};
+use modelfuse::{
+    BuildOptions, Calibrate, FitOptions, Fitted, FittedFuser, FuserSpec, Method, NamedWeights,
+    Predictions, SpecOptions, Targets,
+};
 use serde_json::json;
 
-use super::{json_number, metrics_json, print_json, scores};
-use crate::WriteError;
-use crate::args::FitArgs;
+use crate::cli::ReadArgs;
 use crate::load;
+use crate::output::{self, json_number, metrics_json, print_json};
+use crate::parse::{parse, parse_weights};
 use crate::table::{Table, num};
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// Prediction files, or folders of them; the model name is the file stem.
+    #[arg(required = true, value_name = "PREDS")]
+    pub inputs: Vec<PathBuf>,
+    /// The labels file; required by methods that learn.
+    #[arg(long, value_name = "FILE")]
+    pub labels: Option<PathBuf>,
+    // The help lists the library's methods (`method_help`).
+    #[arg(long, value_parser = parse::<Method>, help = method_help())]
+    pub method: Method,
+    #[command(flatten)]
+    pub settings: MethodArgs,
+    #[command(flatten)]
+    pub around: AroundArgs,
+    #[command(flatten)]
+    pub segments: SegmentArgs,
+    /// Where to save the fitted fuser (JSON).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// `--method`'s help: every method of the library, in its order, so that a
+/// new method needs no edit here.
+fn method_help() -> String {
+    let names: Vec<&str> = Method::ALL.iter().map(|m| m.name()).collect();
+    format!("The fusion method: {}", names.join(", "))
+}
+
+/// A method's own settings; each method takes some (see README).
+#[derive(Debug, Args)]
+pub struct MethodArgs {
+    /// Per-model weights, `name=weight,…` (weighted, vote, soft-vote, rank).
+    #[arg(long, value_parser = parse_weights, value_name = "NAME=W,…")]
+    pub weights: Option<NamedWeights>,
+    /// The metric to weight by (score-weighted), optimise (optimized) or
+    /// select by (selection), e.g. accuracy, log_loss, f1_macro.
+    #[arg(long, value_parser = parse::<Metric>, value_name = "METRIC")]
+    pub by: Option<Metric>,
+    /// Exponent on the scores for score-weighted (default 1).
+    #[arg(long)]
+    pub power: Option<f64>,
+    /// How vote breaks ties: lowest (the first class, as scikit-learn), soft
+    /// (highest mean probability), best-model (the class of the most accurate
+    /// model on --labels).
+    #[arg(long, value_parser = parse::<TieBreak>, value_name = "RULE")]
+    pub tie: Option<TieBreak>,
+    /// Optimise the weights of a weighted geometric mean (optimized).
+    #[arg(long)]
+    pub geometric: bool,
+    /// The meta-model of stacking and blending: logistic, ridge, nnls, linear.
+    #[arg(long, value_parser = parse::<MetaModel>, value_name = "MODEL")]
+    pub meta: Option<MetaModel>,
+    /// Inverse regularisation C of the logistic meta-model (default 1).
+    #[arg(long)]
+    pub c: Option<f64>,
+    /// Regularisation alpha of the ridge meta-model (default 1).
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    /// What the meta-model sees: probabilities or logits (stacking's default:
+    /// probabilities; blending's: logits for the logistic meta-model).
+    #[arg(long, value_parser = parse::<Transform>, value_name = "T")]
+    pub transform: Option<Transform>,
+    /// The fraction of rows blending fits its meta-model on (default 0.5).
+    #[arg(long)]
+    pub holdout: Option<f64>,
+    /// Rounds of ensemble selection, i.e. the ensemble size (default 50).
+    #[arg(long)]
+    pub rounds: Option<usize>,
+    /// Start ensemble selection from the best N models (default 0).
+    #[arg(long, value_name = "N")]
+    pub sorted_init: Option<usize>,
+    /// Ensemble selection picks each model at most once.
+    #[arg(long)]
+    pub no_replacement: bool,
+    /// Bagged ensemble selection: the number of bags (default 0: none).
+    #[arg(long)]
+    pub bags: Option<usize>,
+    /// The fraction of models in each bag (default 0.5).
+    #[arg(long)]
+    pub bag_fraction: Option<f64>,
+}
+
+impl MethodArgs {
+    pub fn spec_options(&self) -> SpecOptions {
+        SpecOptions {
+            weights: self.weights.clone(),
+            by: self.by,
+            power: self.power,
+            tie: self.tie,
+            geometric: self.geometric,
+            meta: self.meta,
+            c: self.c,
+            alpha: self.alpha,
+            transform: self.transform,
+            holdout: self.holdout,
+            rounds: self.rounds,
+            sorted_init: self.sorted_init,
+            no_replacement: self.no_replacement,
+            bags: self.bags,
+            bag_fraction: self.bag_fraction,
+        }
+    }
+}
+
+/// Serial fusion: rows that are segments of documents.
+#[derive(Debug, Args)]
+pub struct SegmentArgs {
+    /// The rows are segments of documents (files with a `doc` column): pool
+    /// each document's segments by mean, max, length (length-weighted mean),
+    /// majority or learned (a meta-model over pooled statistics, fitted out
+    /// of fold). --labels then gives one label per document.
+    #[arg(long, value_parser = parse::<Pooling>, value_name = "POOLING")]
+    pub pool: Option<Pooling>,
+    /// With --pool: segments-first (pool each model, then fuse the models;
+    /// the default) or models-first (fuse the models segment by segment,
+    /// then pool; every model must predict the same segments).
+    #[arg(long, value_parser = parse::<Order>, value_name = "ORDER", requires = "pool")]
+    pub order: Option<Order>,
+}
+
+impl SegmentArgs {
+    pub fn settings(&self) -> Option<SegmentSettings> {
+        self.pool.map(|pooling| SegmentSettings {
+            pooling,
+            order: self.order.unwrap_or_default(),
+        })
+    }
+}
+
+/// What happens around the method: calibration, pruning, folds and seed.
+#[derive(Debug, Args)]
+pub struct AroundArgs {
+    /// Temperature scaling: none, models (each model before fusing), output
+    /// (the fused output), both.
+    #[arg(long, value_parser = parse::<Calibrate>, value_name = "WHAT", default_value = "none")]
+    pub calibrate: Calibrate,
+    /// Drop models that do not help (near-duplicates, and models whose
+    /// removal improves the out-of-fold score), and say why.
+    #[arg(long)]
+    pub prune: bool,
+    /// Cross-validation folds for pruning and output calibration (default 5).
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Seed of every random choice (folds, splits, bags).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+impl AroundArgs {
+    pub fn fit_options(&self, metric: Option<Metric>) -> FitOptions {
+        let seed = self.seed.unwrap_or(0);
+        FitOptions {
+            calibrate: self.calibrate,
+            prune: self.prune.then(|| PruneOptions {
+                metric,
+                ..Default::default()
+            }),
+            folds: self.folds,
+            seed,
+        }
+    }
+}
 
 pub fn run(args: FitArgs) -> Result<()> {
     // `--seed` is the fit's: it seeds the folds of pruning and calibration,
@@ -77,9 +254,7 @@ fn spinner(message: String) -> crate::progress::Step {
 }
 
 fn save(args: &FitArgs, fitted: &FittedFuser) -> Result<()> {
-    modelfuse_io::write_atomic(&args.output, |w| w.write_all(fitted.to_json().as_bytes()))
-        .with_context(|| format!("saving the fitted fuser to {}", args.output.display()))
-        .map_err(|e| anyhow::Error::new(WriteError(e)))
+    output::save_text(&args.output, "saving the fitted fuser", &fitted.to_json())
 }
 
 type Report = Vec<(String, Vec<(Metric, f64)>)>;
@@ -88,9 +263,9 @@ type Report = Vec<(String, Vec<(Metric, f64)>)>;
 fn report_rows(preds: &Predictions, fused: &Predictions, t: &Targets) -> Result<Report> {
     let mut rows = Vec::new();
     for m in 0..preds.n_models() {
-        rows.push((preds.models()[m].clone(), scores(preds, m, t)?));
+        rows.push((preds.models()[m].clone(), metrics::evaluate(preds, m, t)?));
     }
-    rows.push(("fused".to_string(), scores(fused, 0, t)?));
+    rows.push(("fused".to_string(), metrics::evaluate(fused, 0, t)?));
     Ok(rows)
 }
 
@@ -304,6 +479,6 @@ fn print_report(
         }
         print!("{}", t.render());
     }
-    eprintln!("saved {}", args.output.display());
+    output::saved(&args.output);
     Ok(())
 }

@@ -11,8 +11,8 @@ use modelfuse_nlp::generate::{
     UtilityMatrices, WeightSearch,
 };
 
-use super::{json_number, print_json};
-use crate::WriteError;
+use crate::output::{self, json_number, print_json};
+use crate::parse::parse_nlp;
 use crate::table::Table;
 
 #[derive(Debug, Subcommand)]
@@ -56,7 +56,7 @@ pub struct EvaluateArgs {
     )]
     pub reference: Vec<PathBuf>,
     /// BLEU's tokeniser: 13a (default) or zh (Chinese targets).
-    #[arg(long, default_value = "13a", value_parser = parse_tokenizer)]
+    #[arg(long, default_value = "13a", value_parser = parse_nlp::<Tokenizer>)]
     pub tokenize: Tokenizer,
     /// Print JSON: `{"chrf": …, "chrf++": …, "bleu": …}` for one hypothesis,
     /// an object of those by system name for several.
@@ -72,7 +72,7 @@ pub struct UtilityArgs {
     #[arg(long, value_name = "chrf|bleu|FILE")]
     pub utility: Option<String>,
     /// BLEU's tokeniser (for `--utility bleu`): 13a or zh.
-    #[arg(long, default_value = "13a", value_parser = parse_tokenizer)]
+    #[arg(long, default_value = "13a", value_parser = parse_nlp::<Tokenizer>)]
     pub tokenize: Tokenizer,
     /// Do not count a candidate as its own pseudo-reference.
     #[arg(long)]
@@ -172,15 +172,11 @@ pub struct ReportArgs {
     )]
     pub reference: Vec<PathBuf>,
     /// BLEU's tokeniser: 13a (default) or zh (Chinese targets).
-    #[arg(long, default_value = "13a", value_parser = parse_tokenizer)]
+    #[arg(long, default_value = "13a", value_parser = parse_nlp::<Tokenizer>)]
     pub tokenize: Tokenizer,
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
-}
-
-fn parse_tokenizer(s: &str) -> std::result::Result<Tokenizer, String> {
-    s.parse().map_err(|e: modelfuse_nlp::Error| e.to_string())
 }
 
 pub fn run(command: GenerateCommand) -> Result<()> {
@@ -448,7 +444,7 @@ fn fuse(args: FuseArgs) -> Result<()> {
         }
     };
     write_lines(&args.output, &fused)?;
-    super::report_written(
+    output::report_written(
         args.json,
         format!(
             "fused {s} systems on {} segments -> {}",
@@ -466,7 +462,7 @@ fn fuse(args: FuseArgs) -> Result<()> {
 }
 
 fn write_lines(path: &Path, lines: &[String]) -> Result<()> {
-    crate::load::write_out(path, "the fused text", |w| {
+    output::write(path, "the fused text", |w| {
         for l in lines {
             // A newline inside a candidate (possible in n-best JSON) would
             // break the one-line-per-segment contract; it becomes a space.
@@ -495,10 +491,11 @@ fn fit(args: FitArgs) -> Result<()> {
     let refs: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
     let reference = generate::ReferenceStats::compute(&dev, &refs)?;
     let fitted = WeightSearch::default().fit(&mbr, &m.slice(range.clone()), &dev, &reference)?;
-    let json = fitted.to_json();
-    modelfuse_io::write_atomic(&args.output, |w| writeln!(w, "{json}"))
-        .with_context(|| format!("writing {}", args.output.display()))
-        .map_err(|e| anyhow::Error::new(WriteError(e)))?;
+    output::save_text(
+        &args.output,
+        "writing the fitted weights",
+        &(fitted.to_json() + "\n"),
+    )?;
     if args.json {
         print_json(&serde_json::to_value(&fitted)?);
     } else {
@@ -524,7 +521,7 @@ fn fit(args: FitArgs) -> Result<()> {
             fitted.fitted_on.chrf_uniform, fitted.fitted_on.chrf_fitted, fitted.fitted_on.rounds
         );
     }
-    eprintln!("saved {}", args.output.display());
+    output::saved(&args.output);
     Ok(())
 }
 

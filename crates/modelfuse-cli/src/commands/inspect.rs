@@ -1,13 +1,32 @@
 //! `modelfuse inspect`: per-model metrics and pairwise diversity.
 
+use std::path::PathBuf;
+
 use anyhow::Result;
-use modelfuse::diversity;
+use clap::Args;
+use modelfuse::{diversity, metrics};
 use serde_json::json;
 
-use super::{metrics_json, print_json, scores, table_metrics};
-use crate::args::InspectArgs;
+use super::table_metrics;
+use crate::cli::ReadArgs;
 use crate::load;
+use crate::output::{metrics_json, print_json};
 use crate::table::{Table, num};
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Prediction files, or folders of them; the model name is the file stem.
+    #[arg(required = true, value_name = "PREDS")]
+    pub inputs: Vec<PathBuf>,
+    /// The labels file (`id,label`, or `id,value` for regression).
+    #[arg(long, value_name = "FILE")]
+    pub labels: PathBuf,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
 
 pub fn run(args: InspectArgs) -> Result<()> {
     let (loaded, targets) =
@@ -15,7 +34,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
     let preds = &loaded.preds;
     let mut per_model = Vec::new();
     for m in 0..preds.n_models() {
-        per_model.push(scores(preds, m, &targets)?);
+        per_model.push(metrics::evaluate(preds, m, &targets)?);
     }
     let div = diversity::diversity(preds, &targets)?;
 

@@ -15,13 +15,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use modelfuse_nlp::ner::{
-    self, Alignment, Counts, FittedNer, Mode, NerFuser, NerMethod, SystemInput, Systems, Tag,
-    Tagged, WindowMerge,
+    self, Alignment, Counts, FittedNer, Mode, NerFuser, NerMethod, NerReport, SystemInput, Systems,
+    Tag, Tagged, WindowMerge,
 };
 use serde_json::{Map, Value, json};
 
-use super::{json_number, print_json};
-use crate::args::{parse_nlp, parse_weights};
+use crate::output::{self, json_number, print_json};
+use crate::parse::{parse_nlp, parse_weights};
 use crate::table::Table;
 
 #[derive(Debug, Subcommand)]
@@ -376,18 +376,6 @@ fn load(args: &InputArgs, gold_path: Option<&Path>) -> Result<Loaded> {
     })
 }
 
-/// Each system's tags (probability systems: their most probable labels).
-fn system_tags(loaded: &Loaded) -> Vec<Vec<Vec<Tag>>> {
-    let sys = &loaded.systems;
-    (0..sys.names().len())
-        .map(|s| {
-            (0..sys.n_sentences())
-                .map(|i| sys.tags_of(sys.hard(s, i)))
-                .collect()
-        })
-        .collect()
-}
-
 fn pct(x: f64) -> String {
     format!("{:.2}", 100.0 * x)
 }
@@ -405,7 +393,7 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
     let gold = loaded.gold()?;
     let mode = Mode::from(args.mode);
     let names = loaded.systems.names().to_vec();
-    let evals = system_tags(&loaded)
+    let evals = ner::system_tags(&loaded.systems)
         .iter()
         .zip(&names)
         .map(|(t, n)| ner::evaluate(&gold, t, mode).map_err(|e| anyhow!("{n}: {e}")))
@@ -478,10 +466,6 @@ fn select_sentences(n: usize, which: SentencesArg, seed: u64) -> Vec<usize> {
     }
 }
 
-fn write_text(path: &Path, text: &str, what: &str) -> Result<()> {
-    crate::load::write_out(path, what, |out| out.write_all(text.as_bytes()))
-}
-
 fn fit(args: FitArgs) -> Result<()> {
     let loaded = load(&args.input, args.gold.as_deref())?;
     let gold = loaded.gold()?;
@@ -501,7 +485,7 @@ fn fit(args: FitArgs) -> Result<()> {
     let fitted = fuser.fit(&loaded.systems, Some(&gold), &sentences);
     step.finish();
     let fitted = fitted.map_err(nlp)?;
-    write_text(&args.output, &fitted.to_json(), "the fitted fuser")?;
+    output::write_text(&args.output, "the fitted fuser", &fitted.to_json())?;
     let weights: Vec<String> = match &fitted.state.type_weights {
         Some(per) => per
             .iter()
@@ -539,7 +523,7 @@ fn fit(args: FitArgs) -> Result<()> {
         "threshold": json_number(fitted.state.threshold),
         "f1_on_fit_sentences": fitted.fit.map(|f| json_number(100.0 * f.f1)),
     });
-    super::report_written(args.json, summary, facts);
+    output::report_written(args.json, summary, facts);
     Ok(())
 }
 
@@ -573,10 +557,10 @@ fn fuse(args: FuseArgs) -> Result<()> {
             Some(p) => anyhow!("{}: {e}", p.display()),
             None => nlp(e),
         })?;
-    write_text(
+    output::write_text(
         &args.output,
-        &ner::write_conll(&loaded.tokens, &tags),
         "the fused tags",
+        &ner::write_conll(&loaded.tokens, &tags),
     )?;
     let summary = format!(
         "fused {} systems on {} sentences with {} -> {}",
@@ -591,191 +575,128 @@ fn fuse(args: FuseArgs) -> Result<()> {
         "systems": loaded.systems.names(),
         "sentences": tags.len(),
     });
-    super::report_written(args.json, summary, facts);
+    output::report_written(args.json, summary, facts);
     Ok(())
-}
-
-/// The fusers every report compares.
-fn report_fusers(mode: Mode) -> Vec<NerFuser> {
-    let mut out = Vec::new();
-    for method in NerMethod::ALL {
-        for learn in [false, true] {
-            let mut f = NerFuser::new(method);
-            f.learn = learn;
-            f.mode = mode;
-            out.push(f);
-        }
-    }
-    let mut per_type = NerFuser::new(NerMethod::SpanVote);
-    per_type.learn = true;
-    per_type.per_type = true;
-    per_type.mode = mode;
-    out.push(per_type);
-    out
-}
-
-/// Micro counts per sentence.
-fn micro(counts: &[ner::TypeCounts]) -> Vec<Counts> {
-    counts.iter().map(ner::TypeCounts::total).collect()
 }
 
 fn report(args: ReportArgs) -> Result<()> {
     let loaded = load(&args.input, args.gold.as_deref())?;
     let gold = loaded.gold()?;
     let mode = Mode::from(args.mode);
-    let sys = &loaded.systems;
-    let n = sys.n_sentences();
-    let (half_a, half_b) = ner::halves(n, args.seed);
-    let names = sys.names().to_vec();
-    let singles: Vec<Vec<Counts>> = system_tags(&loaded)
-        .iter()
-        .zip(&names)
-        .map(|(t, name)| {
-            ner::corpus_counts(&gold, t, mode)
-                .map(|c| micro(&c))
-                .map_err(|e| anyhow!("{name}: {e}"))
-        })
-        .collect::<Result<_>>()?;
-    let fusers = report_fusers(mode);
     let step = crate::progress::Step::start("fitting every method on each half");
-    let mut directions = Vec::new();
-    let mut text = String::new();
+    let report = ner::report(&loaded.systems, &gold, mode, args.seed, args.resamples);
+    step.finish();
+    let report = report.map_err(nlp)?;
     let mode_name = match mode {
         Mode::Conlleval => "conlleval",
         Mode::Strict => "strict IOB2",
     };
-    text.push_str(&format!(
-        "{} systems, {n} sentences; entity F1 in percent (seqeval {mode_name} mode); halves drawn with seed {}\n",
-        names.len(),
-        args.seed
-    ));
-    for (fit_name, fit_half, score_name, score_half) in
-        [("A", &half_a, "B", &half_b), ("B", &half_b, "A", &half_a)]
-    {
-        let f1 = |c: &[Counts], half: &[usize]| ner::f1_over(c, half.iter().copied());
-        let mut rows: Vec<(String, bool, f64, f64, Vec<Counts>)> = Vec::new();
-        for f in &fusers {
-            let fitted = f.fit(sys, Some(&gold), fit_half).map_err(nlp)?;
-            let tags = fitted.predict(sys).map_err(nlp)?;
-            let counts = micro(&ner::corpus_counts(&gold, &tags, mode).map_err(nlp)?);
-            rows.push((
-                f.describe(),
-                true,
-                f1(&counts, fit_half),
-                f1(&counts, score_half),
-                counts,
-            ));
-        }
-        for (name, c) in names.iter().zip(&singles) {
-            rows.push((
-                name.clone(),
-                false,
-                f1(c, fit_half),
-                f1(c, score_half),
-                c.clone(),
-            ));
-        }
-        // Chosen on the fitting half only: the held-out half plays no part.
-        let pick = |fused: bool| {
-            rows.iter()
-                .enumerate()
-                .filter(|(_, r)| r.1 == fused)
-                .fold(None::<usize>, |best, (i, r)| match best {
-                    Some(b) if rows[b].2 >= r.2 => Some(b),
-                    _ => Some(i),
-                })
-                .expect("there is at least one fuser and one system")
-        };
-        let (bf, bs) = (pick(true), pick(false));
-        let sub = |c: &[Counts]| score_half.iter().map(|&i| c[i]).collect::<Vec<_>>();
-        let gain = ner::paired_bootstrap(
-            &sub(&rows[bf].4),
-            &sub(&rows[bs].4),
-            args.resamples,
-            0.95,
-            args.seed,
-        )
-        .map_err(nlp)?;
+    if args.json {
+        print_json(&report_json(&report, mode_name));
+    } else {
+        print!("{}", report_text(&report, mode_name));
+    }
+    Ok(())
+}
+
+/// The report as JSON: F1 in percent.
+fn report_json(report: &NerReport, mode_name: &str) -> Value {
+    let directions: Vec<Value> = report
+        .directions
+        .iter()
+        .map(|d| {
+            json!({
+                "fit_half": d.fit_half,
+                "score_half": d.score_half,
+                "fit_sentences": d.fit_sentences,
+                "score_sentences": d.score_sentences,
+                "rows": d.rows.iter().map(|r| json!({
+                    "name": r.name,
+                    "fused": r.fused,
+                    "fit_f1": json_number(100.0 * r.fit_f1),
+                    "held_out_f1": json_number(100.0 * r.held_out_f1),
+                })).collect::<Vec<_>>(),
+                "best_fuser": d.rows[d.best_fuser].name,
+                "best_system": d.rows[d.best_system].name,
+                "verdict": d.verdict(),
+                "gain": {
+                    "f1_points": json_number(100.0 * d.gain.gain),
+                    "low": json_number(100.0 * d.gain.low),
+                    "high": json_number(100.0 * d.gain.high),
+                    "p_value": json_number(d.gain.p_value),
+                    "resamples": report.resamples,
+                },
+            })
+        })
+        .collect();
+    json!({
+        "systems": report.systems,
+        "sentences": report.sentences,
+        "mode": mode_name,
+        "seed": report.seed,
+        "directions": directions,
+    })
+}
+
+/// The report as text: a table per direction, rows by held-out F1.
+fn report_text(report: &NerReport, mode_name: &str) -> String {
+    let mut text = format!(
+        "{} systems, {} sentences; entity F1 in percent (seqeval {mode_name} mode); halves drawn with seed {}\n",
+        report.systems.len(),
+        report.sentences,
+        report.seed
+    );
+    for d in &report.directions {
+        let (fit_name, score_name) = (d.fit_half, d.score_half);
         text.push_str(&format!(
             "\nfit on half {fit_name} ({} sentences), scored on half {score_name} ({} sentences)\n\n",
-            fit_half.len(),
-            score_half.len()
+            d.fit_sentences, d.score_sentences
         ));
         let mut t = Table::new([
             "fuser / system".to_string(),
             format!("F1 on {fit_name} (fit)"),
             format!("F1 on {score_name} (held out)"),
         ]);
+        let rows = &d.rows;
         let mut order: Vec<usize> = (0..rows.len()).collect();
-        order.sort_by(|&a, &b| rows[b].3.total_cmp(&rows[a].3).then(a.cmp(&b)));
+        order.sort_by(|&a, &b| {
+            rows[b]
+                .held_out_f1
+                .total_cmp(&rows[a].held_out_f1)
+                .then(a.cmp(&b))
+        });
         for &i in &order {
             let r = &rows[i];
-            let mark = if i == bf {
+            let mark = if i == d.best_fuser {
                 " [best fuser on fit half]"
-            } else if i == bs {
+            } else if i == d.best_system {
                 " [best system on fit half]"
             } else {
                 ""
             };
-            let label = if r.1 {
-                r.0.clone()
+            let label = if r.fused {
+                r.name.clone()
             } else {
-                format!("{} (system)", r.0)
+                format!("{} (system)", r.name)
             };
-            t.row(vec![format!("{label}{mark}"), pct(r.2), pct(r.3)]);
+            t.row(vec![
+                format!("{label}{mark}"),
+                pct(r.fit_f1),
+                pct(r.held_out_f1),
+            ]);
         }
         text.push_str(&t.render());
-        let verdict = if gain.low > 0.0 {
-            "fusion helps"
-        } else if gain.high < 0.0 {
-            "fusion hurts"
-        } else {
-            "no clear difference"
-        };
         text.push_str(&format!(
-            "\n{verdict}: gain of {} over {} on half {score_name}: {:+.2} F1 points (95% CI {:+.2} to {:+.2}, {}, {} paired bootstrap resamples of sentences)\n",
-            rows[bf].0,
-            rows[bs].0,
-            100.0 * gain.gain,
-            100.0 * gain.low,
-            100.0 * gain.high,
-            super::p_text(gain.p_value, args.resamples),
-            args.resamples
+            "\n{}: gain of {} over {} on half {score_name}: {:+.2} F1 points (95% CI {:+.2} to {:+.2}, {}, {} paired bootstrap resamples of sentences)\n",
+            d.verdict(),
+            rows[d.best_fuser].name,
+            rows[d.best_system].name,
+            100.0 * d.gain.gain,
+            100.0 * d.gain.low,
+            100.0 * d.gain.high,
+            super::p_text(d.gain.p_value, report.resamples),
+            report.resamples
         ));
-        directions.push(json!({
-            "fit_half": fit_name,
-            "score_half": score_name,
-            "fit_sentences": fit_half.len(),
-            "score_sentences": score_half.len(),
-            "rows": rows.iter().map(|r| json!({
-                "name": r.0,
-                "fused": r.1,
-                "fit_f1": json_number(100.0 * r.2),
-                "held_out_f1": json_number(100.0 * r.3),
-            })).collect::<Vec<_>>(),
-            "best_fuser": rows[bf].0,
-            "best_system": rows[bs].0,
-            "verdict": verdict,
-            "gain": {
-                "f1_points": json_number(100.0 * gain.gain),
-                "low": json_number(100.0 * gain.low),
-                "high": json_number(100.0 * gain.high),
-                "p_value": json_number(gain.p_value),
-                "resamples": args.resamples,
-            },
-        }));
     }
-    step.finish();
-    if args.json {
-        print_json(&json!({
-            "systems": names,
-            "sentences": n,
-            "mode": mode_name,
-            "seed": args.seed,
-            "directions": directions,
-        }));
-    } else {
-        print!("{text}");
-    }
-    Ok(())
+    text
 }

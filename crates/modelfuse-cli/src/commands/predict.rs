@@ -1,16 +1,36 @@
 //! `modelfuse predict`: apply a saved fuser to prediction files.
 
-use anyhow::{Context, Result};
-use std::path::Path;
+use std::path::PathBuf;
 
-use modelfuse::{BuildOptions, Fitted, Predictions};
-
+use anyhow::Result;
+use clap::Args;
+use modelfuse::{BuildOptions, Fitted};
 use serde_json::json;
 
-use super::report_written;
-use crate::WriteError;
-use crate::args::PredictArgs;
 use crate::load;
+use crate::output::{self, report_written};
+
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// The fitted fuser written by `modelfuse fit`.
+    #[arg(long, value_name = "FILE")]
+    pub fuser: PathBuf,
+    /// Prediction files of the same models, or folders of them.
+    #[arg(required = true, value_name = "PREDS")]
+    pub inputs: Vec<PathBuf>,
+    /// Where to write the fused predictions (.csv, .tsv, .parquet, .npz, or .npy with .ids.txt and .classes.txt sidecars).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Scores are logits: apply a softmax (a sigmoid for multilabel fusers).
+    #[arg(long)]
+    pub logits: bool,
+    /// Rescale probability rows that do not sum to one instead of rejecting them.
+    #[arg(long)]
+    pub renormalize: bool,
+    /// Print what was written as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
 
 pub fn run(args: PredictArgs) -> Result<()> {
     let fitted = load::fuser(&args.fuser)?;
@@ -45,7 +65,7 @@ pub fn run(args: PredictArgs) -> Result<()> {
         let rows = format!("{} samples", fused.n_samples());
         (fused, loaded.preds.models().to_vec(), rows)
     };
-    write(&args.output, &fused)?;
+    output::predictions(&args.output, &fused, true)?;
     let facts = json!({
         "output": args.output,
         "method": fitted.spec().method().to_string(),
@@ -61,15 +81,4 @@ pub fn run(args: PredictArgs) -> Result<()> {
     );
     report_written(args.json, summary, facts);
     Ok(())
-}
-
-fn write(output: &Path, fused: &Predictions) -> Result<()> {
-    if load::is_stdio(output) {
-        return load::write_out(output, "the fused predictions", |w| {
-            modelfuse_io::write_predictions_csv(w, fused)
-        });
-    }
-    modelfuse_io::write_predictions(output, fused)
-        .with_context(|| format!("writing the fused predictions to {}", output.display()))
-        .map_err(|e| anyhow::Error::new(WriteError(e)))
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use modelfuse::verdict::BootstrapOptions;
 use modelfuse_nlp::qa::{
@@ -13,9 +13,8 @@ use modelfuse_nlp::qa::{
 };
 use serde_json::{Value, json};
 
-use super::{json_number, print_json};
-use crate::WriteError;
-use crate::args::{parse_nlp, parse_weights};
+use crate::output::{self, json_number, print_json};
+use crate::parse::{parse_nlp, parse_weights};
 use crate::table::Table;
 
 #[derive(Debug, Subcommand)]
@@ -371,12 +370,8 @@ fn run_fit(args: FitArgs) -> Result<()> {
     let step = crate::progress::Step::start("fitting the QA fuser");
     let fitted = fuser.fit(&systems.pairs(), &subset, version)?;
     step.finish();
-    modelfuse_io::write_atomic(&args.output, |out| {
-        out.write_all(fitted.to_json().as_bytes())
-    })
-    .with_context(|| format!("writing the fuser to {}", args.output.display()))
-    .map_err(|e| anyhow::Error::new(WriteError(e)))?;
-    eprintln!("saved {}", args.output.display());
+    output::save_text(&args.output, "writing the fuser", &fitted.to_json())?;
+    output::saved(&args.output);
     let fit = fitted.fit.as_ref().expect("fit records a summary");
     if args.json {
         print_json(&json!({
@@ -430,11 +425,11 @@ fn run_fuse(args: FuseArgs) -> Result<()> {
         .collect();
     let mut bytes = serde_json::to_vec_pretty(&answers)?;
     bytes.push(b'\n');
-    crate::load::write_out(&args.output, "the fused answers", |out| {
+    output::write(&args.output, "the fused answers", |out| {
         out.write_all(&bytes)
     })?;
     let abstained = fused.values().filter(|a| a.text.is_empty()).count();
-    super::report_written(
+    output::report_written(
         args.json,
         format!(
             "fused {} systems on {} questions with {} ({} without an answer) -> {}",

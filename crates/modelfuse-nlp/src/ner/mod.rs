@@ -58,6 +58,7 @@ pub mod conll;
 pub mod fuser;
 pub mod metrics;
 pub mod probs;
+pub mod report;
 pub mod span_vote;
 pub mod systems;
 pub mod tag;
@@ -77,6 +78,7 @@ pub use metrics::{
     evaluate, sentence_counts,
 };
 pub use probs::{Alignment, SubwordSentence, align_corpus, align_to_words, parse_probs_jsonl};
+pub use report::{Direction, NerReport, ReportRow, report, report_fusers, system_tags};
 pub use systems::{Span, SystemInput, Systems};
 pub use tag::{LabelSet, Prefix, Tag, allowed, is_valid_iob2, repair_iob2};
 pub use windows::{Window, WindowMerge, is_window_file, merge_windows, parse_windows_jsonl};
