@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use modelfuse_nlp::generate::{
-    self, Bleu, Candidates, Chrf, FittedMbr, Mbr, ReportSettings, SystemOutput, Tokenizer, Utility,
-    UtilityMatrices, WeightSearch,
+    self, Bleu, Candidates, Chrf, FittedMbr, Mbr, ReportSettings, SegmentMetric, SystemOutput,
+    Tokenizer, Utility, UtilityMatrices, WeightSearch,
 };
 
 use crate::output::{self, json_number, print_json};
