@@ -164,6 +164,33 @@ fn classify(path: PathBuf) -> std::result::Result<PathBuf, Skipped> {
     }
 }
 
+/// The name an NLP system file (tagger output, QA answers, translations)
+/// gives its system, and its extension: the file name without a trailing
+/// `.gz` (in any case), then without its last extension when something is
+/// left before the dot; the extension lowercased (empty when there is none).
+/// `wnut.bert.conll.gz` → (`wnut.bert`, `conll`); `sys.JSONL` → (`sys`,
+/// `jsonl`); `.hidden` → (`.hidden`, ``). The one naming rule of the `ner`,
+/// `qa` and `generate` commands.
+pub fn system_name(path: &Path) -> (String, String) {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // Lowercasing ASCII keeps every byte where it is, so the cut is on a
+    // character boundary.
+    if name.len() > 3 && name.to_ascii_lowercase().ends_with(".gz") {
+        name.truncate(name.len() - 3);
+    }
+    match name.rfind('.') {
+        Some(dot) if dot > 0 => {
+            let ext = name[dot + 1..].to_ascii_lowercase();
+            name.truncate(dot);
+            (name, ext)
+        }
+        _ => (name, String::new()),
+    }
+}
+
 /// The model name a prediction file gives: its file stem.
 pub(crate) fn model_name(path: &Path) -> Result<String> {
     match path.file_stem().map(|s| s.to_str()) {
@@ -250,6 +277,19 @@ fn is_labels_file_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn system_names_drop_gz_then_the_last_extension() {
+        let name = |p: &str| system_name(Path::new(p));
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(name("dir/wnut.bert.conll.gz"), pair("wnut.bert", "conll"));
+        assert_eq!(name("sys.JSONL.GZ"), pair("sys", "jsonl"));
+        assert_eq!(name("answers.json"), pair("answers", "json"));
+        assert_eq!(name("plain"), pair("plain", ""));
+        assert_eq!(name(".hidden"), pair(".hidden", ""));
+        assert_eq!(name("é.gz"), pair("é", ""));
+        assert_eq!(name("x.gz"), pair("x", ""));
+    }
 
     fn touch(dir: &Path, names: &[&str]) {
         for n in names {

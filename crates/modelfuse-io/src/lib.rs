@@ -127,7 +127,7 @@ pub use atomic::write_atomic;
 pub use costs::read_costs;
 pub use error::{Error, ErrorKind, Result};
 pub use fitted_kind::FittedKind;
-pub use inputs::{Skipped, expand_files, expand_inputs, expand_inputs_noting};
+pub use inputs::{Skipped, expand_files, expand_inputs, expand_inputs_noting, system_name};
 pub use labels::read_labels;
 pub use parquet::ROW_GROUP_ROWS;
 pub use text::{MAX_TEXT_BYTES, read_text};

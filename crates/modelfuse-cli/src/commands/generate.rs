@@ -199,23 +199,6 @@ fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     crate::load::expand_systems(inputs, |_| true, "system files")
 }
 
-/// The system name of a file, and whether it is an n-best list.
-fn system_name(path: &Path) -> (String, bool) {
-    let mut name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default()
-        .to_string();
-    if name.to_ascii_lowercase().ends_with(".gz") {
-        name.truncate(name.len() - 3);
-    }
-    let nbest = name.ends_with(".jsonl");
-    if let Some(dot) = name.rfind('.').filter(|&d| d > 0) {
-        name.truncate(dot);
-    }
-    (name, nbest)
-}
-
 /// The names with the dot-separated parts every name shares at its start or end
 /// removed, as WMT names its files (`generaltest2022.en-de.hyp.<system>.de` →
 /// `<system>`). Only whole parts go, so `Online-A` and `Online-B` stay as they are,
@@ -247,7 +230,13 @@ fn shorten_names(names: &[String]) -> Vec<String> {
 fn load_systems(inputs: &[PathBuf]) -> Result<Vec<Loaded>> {
     let mut loaded: Vec<Loaded> = Vec::new();
     let paths = expand(inputs)?;
-    let named: Vec<(String, bool)> = paths.iter().map(|p| system_name(p)).collect();
+    let named: Vec<(String, bool)> = paths
+        .iter()
+        .map(|p| {
+            let (name, ext) = modelfuse_io::system_name(p);
+            (name, ext == "jsonl")
+        })
+        .collect();
     let stems: Vec<String> = named.iter().map(|(n, _)| n.clone()).collect();
     let short = shorten_names(&stems);
     for ((path, (_, nbest)), name) in paths.into_iter().zip(named).zip(short) {

@@ -263,18 +263,6 @@ fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     crate::load::expand_systems(inputs, |_| true, "system files")
 }
 
-/// The file's name without `.gz` and the extension, and the extension.
-fn stem_and_ext(path: &Path) -> (String, String) {
-    let name = path
-        .file_name()
-        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
-    let name = name.strip_suffix(".gz").unwrap_or(&name).to_string();
-    match name.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() => (stem.to_string(), ext.to_ascii_lowercase()),
-        _ => (name, String::new()),
-    }
-}
-
 fn nlp(e: modelfuse_nlp::Error) -> anyhow::Error {
     anyhow!("{e}")
 }
@@ -289,7 +277,7 @@ fn load(args: &InputArgs, gold_path: Option<&Path>) -> Result<Loaded> {
     let mut tagged: Vec<(String, Tagged)> = Vec::new();
     let mut probs: Vec<(String, String, ProbFile)> = Vec::new();
     for file in expand(&args.inputs)? {
-        let (stem, ext) = stem_and_ext(&file);
+        let (stem, ext) = modelfuse_io::system_name(&file);
         let text = modelfuse_io::read_text(&file)?;
         let source = file.display().to_string();
         match ext.as_str() {

@@ -2,7 +2,7 @@
 //! files.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Result, anyhow, bail};
 use clap::{Args, Subcommand};
@@ -197,18 +197,6 @@ pub fn run(command: QaCommand) -> Result<()> {
     }
 }
 
-/// The system name of a prediction file: its name without `.gz` and
-/// `.json` (or `.jsonl`).
-fn system_name(path: &Path) -> String {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let name = name.strip_suffix(".gz").unwrap_or(&name);
-    let name = name.strip_suffix(".jsonl").unwrap_or(name);
-    name.strip_suffix(".json").unwrap_or(name).to_string()
-}
-
 /// Files as given, folders expanded to their `.json` / `.jsonl` (optionally
 /// `.gz`) files by name.
 fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
@@ -243,7 +231,7 @@ fn load_systems(args: &SystemsArgs) -> Result<Loaded> {
     let mut names: Vec<String> = Vec::new();
     let mut answers = Vec::new();
     for file in &files {
-        let name = system_name(file);
+        let (name, _) = modelfuse_io::system_name(file);
         if let Some(i) = names.iter().position(|n| *n == name) {
             bail!(
                 "{} and {} would both be system '{name}'; rename one",
