@@ -729,17 +729,7 @@ pub(super) fn check_row(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn scores(name: &str, ids: &[&str], cols: &[&str], values: &[f32]) -> ModelOutput {
-        ModelOutput {
-            name: name.into(),
-            ids: ids.iter().map(|s| s.to_string()).collect(),
-            content: Content::Scores {
-                columns: cols.iter().map(|s| s.to_string()).collect(),
-                values: values.to_vec(),
-            },
-        }
-    }
+    use crate::predictions::test_support::scores;
 
     #[test]
     fn predictions_align_rows_and_columns_by_name() {

@@ -479,6 +479,24 @@ pub(crate) fn sigmoid(x: f64) -> f64 {
     }
 }
 
+/// Helpers shared by the unit tests of `predictions`.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::{Content, ModelOutput};
+
+    /// A model's scores: `values` row-major over `ids` × `cols`.
+    pub(crate) fn scores(name: &str, ids: &[&str], cols: &[&str], values: &[f32]) -> ModelOutput {
+        ModelOutput {
+            name: name.into(),
+            ids: ids.iter().map(|s| s.to_string()).collect(),
+            content: Content::Scores {
+                columns: cols.iter().map(|s| s.to_string()).collect(),
+                values: values.to_vec(),
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -265,18 +265,8 @@ impl Targets {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::predictions::{BuildOptions, Content, ModelOutput};
-
-    fn scores(name: &str, ids: &[&str], cols: &[&str], values: &[f32]) -> ModelOutput {
-        ModelOutput {
-            name: name.into(),
-            ids: ids.iter().map(|s| s.to_string()).collect(),
-            content: Content::Scores {
-                columns: cols.iter().map(|s| s.to_string()).collect(),
-                values: values.to_vec(),
-            },
-        }
-    }
+    use crate::predictions::test_support::scores;
+    use crate::predictions::BuildOptions;
 
     #[test]
     fn targets_align_by_id_and_name_unknown_labels() {
