@@ -25,7 +25,7 @@ use modelfuse::{Content, ModelOutput};
 
 use crate::columns::{self, Layout, SegmentColumns, Target};
 use crate::error::{Error, Result};
-use crate::labels;
+use crate::rows::{self, no_data_rows};
 use crate::segments::SegmentParts;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -300,7 +300,7 @@ pub(crate) fn read_table(
 }
 
 /// Reads a CSV/TSV labels file into entries positioned by line.
-pub(crate) fn read_labels(path: &Path, delimiter: u8) -> Result<labels::Table> {
+pub(crate) fn read_labels(path: &Path, delimiter: u8) -> Result<rows::Table> {
     let mut table = Table::open(path, delimiter)?;
     let layout =
         columns::labels_layout(table.header()).map_err(|e| e.at_line(table.header_line()))?;
@@ -313,7 +313,7 @@ pub(crate) fn read_labels(path: &Path, delimiter: u8) -> Result<labels::Table> {
         if layout.kind == Target::Value && !target.is_empty() {
             row.number(layout.target)?;
         }
-        entries.push(labels::Entry {
+        entries.push(rows::Entry {
             id,
             target: target.to_string(),
             position: row.line(),
@@ -322,17 +322,12 @@ pub(crate) fn read_labels(path: &Path, delimiter: u8) -> Result<labels::Table> {
     if entries.is_empty() {
         return Err(no_data_rows());
     }
-    Ok(labels::Table {
+    Ok(rows::Table {
         kind: layout.kind,
         target_column: table.header[layout.target].clone(),
-        position: labels::Position::Line,
+        position: rows::Position::Line,
         entries,
     })
-}
-
-/// The error for a file with a header and nothing else, or nothing at all.
-pub(crate) fn no_data_rows() -> Error {
-    Error::shape("expected at least one data row, found none")
 }
 
 /// Decodes one field as UTF-8, naming the first bad byte.

@@ -19,33 +19,8 @@ use std::path::Path;
 
 use crate::columns::Target;
 use crate::error::{Error, Result};
+use crate::rows::{Position, Table};
 use crate::{FileFormat, csv, parquet};
-
-/// One row of a labels file.
-pub(crate) struct Entry {
-    pub(crate) id: String,
-    /// The label or value, trimmed; possibly empty until checked.
-    pub(crate) target: String,
-    /// The line (CSV) or row (Parquet) it came from.
-    pub(crate) position: u64,
-}
-
-/// What [`Entry::position`] counts.
-#[derive(Clone, Copy)]
-pub(crate) enum Position {
-    /// 1-based physical lines of a text file.
-    Line,
-    /// 1-based data rows of a Parquet file.
-    Row,
-}
-
-/// A labels file as read, before the checks common to every format.
-pub(crate) struct Table {
-    pub(crate) kind: Target,
-    pub(crate) target_column: String,
-    pub(crate) position: Position,
-    pub(crate) entries: Vec<Entry>,
-}
 
 /// Reads a labels file: `(id, label)` pairs in file order.
 ///

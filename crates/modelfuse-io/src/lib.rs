@@ -113,6 +113,7 @@ mod labels;
 mod npy;
 mod npy_write;
 mod parquet;
+mod rows;
 mod segments;
 mod text;
 mod write;
@@ -130,8 +131,9 @@ pub use fitted_kind::FittedKind;
 pub use inputs::{Skipped, expand_files, expand_inputs, expand_inputs_noting, system_name};
 pub use labels::read_labels;
 pub use parquet::ROW_GROUP_ROWS;
+pub use rows::MULTILABEL_THRESHOLD;
 pub use text::{MAX_TEXT_BYTES, read_text};
-pub use write::{MULTILABEL_THRESHOLD, write_predictions, write_predictions_csv};
+pub use write::{write_predictions, write_predictions_csv};
 
 /// Reads one model's predictions; the model is named after the file stem
 /// (`preds/bert.csv` → `bert`).

@@ -49,8 +49,8 @@ use modelfuse::{Content, ModelOutput};
 use ndarray_npy::npy::header::Header;
 use zip::{CompressionMethod, ZipArchive};
 
-use crate::csv::no_data_rows;
 use crate::error::{Error, Result};
+use crate::rows::no_data_rows;
 
 const MAGIC: &[u8] = b"\x93NUMPY";
 

@@ -7,7 +7,7 @@
 //!   with the highest probability, ties to the first class, as
 //!   [`modelfuse::argmax`] decides);
 //! * multilabel: `id`, one column per label, `label` (the `|`-joined labels
-//!   with probability at least [`MULTILABEL_THRESHOLD`], or a lone `|` when
+//!   with probability at least [`MULTILABEL_THRESHOLD`](crate::MULTILABEL_THRESHOLD), or a lone `|` when
 //!   there are none, since an empty cell would not read back);
 //! * regression: `id`, `value`.
 //!
@@ -18,15 +18,12 @@
 use std::io::Write;
 use std::path::Path;
 
-use modelfuse::{Predictions, Task, argmax};
+use modelfuse::{Predictions, Task};
 
 use crate::columns::{ID, LABEL, VALUE};
 use crate::error::{Error, Result};
+use crate::rows::label_column;
 use crate::{FileFormat, npy_write, parquet, write_atomic};
-
-/// A multilabel output includes a label when its probability is at least
-/// this.
-pub const MULTILABEL_THRESHOLD: f32 = 0.5;
 
 /// Writes the predictions of one model (a fusion, typically) to `path`,
 /// atomically (see [`write_atomic`]).
@@ -111,30 +108,6 @@ fn write(path: &Path, fused: &Predictions) -> Result<()> {
             write_atomic(path, |out| out.write_all(&bytes))
         }
         FileFormat::Npy => npy_write::write_npy(path, fused),
-    }
-}
-
-/// The `label` column: the predicted class, or label set, of each sample.
-pub(crate) fn label_column(fused: &Predictions) -> Vec<String> {
-    let classes = fused.classes();
-    let rows = fused.model(0).chunks_exact(fused.n_outputs().max(1));
-    match fused.task() {
-        Task::Multilabel { .. } => rows
-            .map(|row| {
-                let on: Vec<&str> = row
-                    .iter()
-                    .zip(classes)
-                    .filter(|(p, _)| **p >= MULTILABEL_THRESHOLD)
-                    .map(|(_, c)| c.as_str())
-                    .collect();
-                if on.is_empty() {
-                    "|".to_string()
-                } else {
-                    on.join("|")
-                }
-            })
-            .collect(),
-        _ => rows.map(|row| classes[argmax(row)].clone()).collect(),
     }
 }
 

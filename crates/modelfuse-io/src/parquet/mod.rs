@@ -39,16 +39,14 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
 use crate::columns::{self, LABEL, Layout, SegmentColumns, Target, VALUE};
-use crate::csv::no_data_rows;
 use crate::error::{Error, Result};
-use crate::labels::{Entry, Position, Table};
+use crate::rows::{Entry, Position, Table, label_column, no_data_rows};
 use crate::segments::SegmentParts;
 use levels::CheckedRowGroups;
 
 mod levels;
 mod pages;
 mod thrift;
-use crate::write;
 
 /// The most rows written to one row group: large enough for good
 /// compression, small enough that readers can stream a big file.
@@ -464,9 +462,7 @@ pub(crate) fn encode(fused: &Predictions) -> Result<Vec<u8>> {
             arrays.push(Arc::new(column));
         }
         fields.push(Field::new(LABEL, DataType::Utf8, false));
-        arrays.push(Arc::new(StringArray::from_iter_values(
-            write::label_column(fused),
-        )));
+        arrays.push(Arc::new(StringArray::from_iter_values(label_column(fused))));
     }
     let schema = Arc::new(Schema::new(fields));
     let batch = RecordBatch::try_new(schema.clone(), arrays)

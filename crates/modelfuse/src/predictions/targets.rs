@@ -265,8 +265,8 @@ impl Targets {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::predictions::test_support::scores;
     use crate::predictions::BuildOptions;
+    use crate::predictions::test_support::scores;
 
     #[test]
     fn targets_align_by_id_and_name_unknown_labels() {
