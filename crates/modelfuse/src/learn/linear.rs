@@ -1,5 +1,6 @@
 //! Linear least squares for regression stacking: [`Ridge`] (scikit-learn's
-//! `Ridge`), [`nnls`] (SciPy's `optimize.nnls`) and
+//! `Ridge`), [`RidgeCv`] (scikit-learn's `RidgeCV`: ridge with its penalty
+//! chosen by exact leave-one-out error), [`nnls`] (SciPy's `optimize.nnls`) and
 //! [`NonNegativeLeastSquares`] (scikit-learn's `LinearRegression(positive=True)`),
 //! all fitted into a [`FittedLinear`].
 //!
@@ -155,6 +156,170 @@ impl Ridge {
             0.0
         };
         Ok(FittedLinear { coef, intercept })
+    }
+}
+
+/// Ridge regression with its penalty chosen among a list by exact
+/// leave-one-out squared error, then refitted on all rows: scikit-learn's
+/// `RidgeCV(alphas, fit_intercept=True)` with its default efficient
+/// leave-one-out (`_RidgeGCV`, `scoring=None`, no sample weights).
+///
+/// For each `α`, the model is [`Ridge`] with an unpenalised intercept. Its
+/// fitted values are `ŷ = H y` with hat matrix
+/// `H = 11ᵀ/n + X_c (X_cᵀ X_c + α I)⁻¹ X_cᵀ` (`X_c` the column-centred
+/// features; the intercept's column is orthogonal to them, so the two
+/// blocks separate exactly), and leaving row `i` out of the fit (intercept
+/// and centring included) gives the residual `(yᵢ − ŷᵢ) / (1 − Hᵢᵢ)`, the
+/// Sherman–Morrison identity of penalised least squares. No refit per row:
+/// `X_cᵀ X_c` is formed once (`O(n d²)`), then each `α` costs a Cholesky
+/// factorisation (`O(d³)`) and one triangular solve per row for `Hᵢᵢ`
+/// (`O(n d²)`), so `O(n d² + d³)` per `α`. A unit test checks the result
+/// against brute-force refits without each row.
+///
+/// The chosen `α` has the smallest mean squared leave-one-out error; on a
+/// tie, the first such in the list (as NumPy's `argmin`). With fewer than
+/// two rows no row can be left out, every error is undefined and, as in
+/// scikit-learn (whose errors are then NaN), the first `α` is chosen.
+///
+/// # Example
+///
+/// ```
+/// use modelfuse::learn::linear::RidgeCv;
+///
+/// // Noiseless y = 2 x + 1: the weakest penalty predicts left-out rows best.
+/// let x = [0.0, 1.0, 2.0, 3.0, 4.0];
+/// let y = [1.0, 3.0, 5.0, 7.0, 9.0];
+/// let (fit, alpha) = RidgeCv::new().fit(&x, 1, &y)?;
+/// assert_eq!(alpha, 0.1);
+/// assert!((fit.coef()[0] - 2.0 * 10.0 / 10.1).abs() < 1e-12);
+/// # Ok::<(), modelfuse::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RidgeCv {
+    /// The candidate penalties, in order (default `[0.1, 1, 10]`, as
+    /// scikit-learn); each finite and positive.
+    pub alphas: Vec<f64>,
+}
+
+impl Default for RidgeCv {
+    fn default() -> Self {
+        RidgeCv {
+            alphas: vec![0.1, 1.0, 10.0],
+        }
+    }
+}
+
+impl RidgeCv {
+    /// The defaults: `alphas = [0.1, 1, 10]`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the candidate penalties.
+    pub fn alphas(mut self, alphas: Vec<f64>) -> Self {
+        self.alphas = alphas;
+        self
+    }
+
+    /// Checks the settings.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidParameter`] when the list is empty or an `α` is
+    /// not finite and positive.
+    pub fn check(&self) -> Result<()> {
+        if self.alphas.is_empty() {
+            return Err(Error::param("expected at least one alpha, found none"));
+        }
+        if let Some(a) = self.alphas.iter().find(|a| !(a.is_finite() && **a > 0.0)) {
+            return Err(Error::param(format!(
+                "expected finite positive alphas, found {a}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The mean squared leave-one-out error of ridge (with an unpenalised
+    /// intercept) for each `α`, in order; scikit-learn's `best_score_` is
+    /// minus the smallest. NaN for every `α` when there are fewer than two
+    /// rows.
+    ///
+    /// # Errors
+    ///
+    /// As [`RidgeCv::fit`].
+    pub fn loo_errors(&self, x: &[f64], d: usize, y: &[f64]) -> Result<Vec<f64>> {
+        self.check()?;
+        let n = y.len();
+        check_features(x, d, n)?;
+        check_targets(y)?;
+        if n < 2 {
+            return Ok(vec![f64::NAN; self.alphas.len()]);
+        }
+        let ones = vec![1.0; n];
+        let (xm, ym) = centres(x, d, y, &ones, true);
+        let mut xc = Vec::with_capacity(n * d);
+        for row in x.chunks_exact(d) {
+            xc.extend(row.iter().zip(&xm).map(|(v, m)| v - m));
+        }
+        let yc: Vec<f64> = y.iter().map(|v| v - ym).collect();
+        // Upper triangle of X_cᵀ X_c and X_cᵀ y_c, once for every α.
+        let mut gram = vec![0.0; d * d];
+        let mut xty = vec![0.0; d];
+        for (row, &yi) in xc.chunks_exact(d).zip(&yc) {
+            for j in 0..d {
+                xty[j] += row[j] * yi;
+                axpy(row[j], &row[j..], &mut gram[j * d + j..(j + 1) * d]);
+            }
+        }
+        let mut errors = Vec::with_capacity(self.alphas.len());
+        let mut u = vec![0.0; d * d];
+        let mut z = vec![0.0; d];
+        for &alpha in &self.alphas {
+            u.copy_from_slice(&gram);
+            for j in 0..d {
+                u[j * d + j] += alpha;
+            }
+            cholesky_factor(&mut u, d)?;
+            let mut w = xty.clone();
+            forward_substitute(&u, d, &mut w);
+            back_substitute(&u, d, &mut w);
+            let mut sum = 0.0;
+            for (row, &yi) in xc.chunks_exact(d).zip(&yc) {
+                // Hᵢᵢ = 1/n + ‖U⁻ᵀ x_cᵢ‖².
+                z.copy_from_slice(row);
+                forward_substitute(&u, d, &mut z);
+                let h = 1.0 / n as f64 + dot(&z, &z);
+                let e = (yi - dot(row, &w)) / (1.0 - h);
+                sum += e * e;
+            }
+            errors.push(sum / n as f64);
+        }
+        Ok(errors)
+    }
+
+    /// Chooses `α` by leave-one-out error (see [`RidgeCv`]) and fits ridge
+    /// with it on all `n` rows `x` (`n × d`, row-major) and targets `y`;
+    /// returns the fit and the chosen `α`.
+    ///
+    /// Costs `O(n d² + d³)` per candidate `α`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidParameter`] for invalid settings;
+    /// [`ErrorKind::Shape`] when there are no rows or features or the
+    /// lengths disagree; [`ErrorKind::InvalidValue`] for non-finite inputs.
+    pub fn fit(&self, x: &[f64], d: usize, y: &[f64]) -> Result<(FittedLinear, f64)> {
+        let errors = self.loo_errors(x, d, y)?;
+        // The first smallest; NaNs (fewer than two rows) leave the first α.
+        let mut best = 0;
+        for (i, e) in errors.iter().enumerate() {
+            if *e < errors[best] {
+                best = i;
+            }
+        }
+        let alpha = self.alphas[best];
+        Ok((Ridge::new().alpha(alpha).fit(x, d, y, None)?, alpha))
     }
 }
 
@@ -501,7 +666,16 @@ fn householder_qr(a: &mut [f64], m: usize, k: usize, rhs: &mut [f64]) {
 /// Solves `A w = rhs` for symmetric positive definite `A` (`d × d`, only the
 /// upper triangle read) by Cholesky, in place: `rhs` becomes `w`.
 fn cholesky_solve(a: &mut [f64], d: usize, rhs: &mut [f64]) -> Result<()> {
-    // A = Uᵀ U with U upper triangular, computed row by row in place.
+    cholesky_factor(a, d)?;
+    forward_substitute(a, d, rhs);
+    back_substitute(a, d, rhs);
+    Ok(())
+}
+
+/// Factors symmetric positive definite `A` (`d × d`, upper triangle read)
+/// as `Uᵀ U` with `U` upper triangular, in place.
+fn cholesky_factor(a: &mut [f64], d: usize) -> Result<()> {
+    // Row by row in place.
     for j in 0..d {
         let original = a[j * d + j];
         let mut diag = original;
@@ -526,22 +700,29 @@ fn cholesky_solve(a: &mut [f64], d: usize, rhs: &mut [f64]) -> Result<()> {
             a[j * d + c] = v / ujj;
         }
     }
-    // Uᵀ z = rhs, then U w = z.
+    Ok(())
+}
+
+/// Solves `Uᵀ z = rhs` in place for the factor `U` of [`cholesky_factor`].
+fn forward_substitute(u: &[f64], d: usize, rhs: &mut [f64]) {
     for j in 0..d {
         let mut v = rhs[j];
         for k in 0..j {
-            v -= a[k * d + j] * rhs[k];
+            v -= u[k * d + j] * rhs[k];
         }
-        rhs[j] = v / a[j * d + j];
+        rhs[j] = v / u[j * d + j];
     }
+}
+
+/// Solves `U w = rhs` in place for the factor `U` of [`cholesky_factor`].
+fn back_substitute(u: &[f64], d: usize, rhs: &mut [f64]) {
     for j in (0..d).rev() {
         let mut v = rhs[j];
         for k in j + 1..d {
-            v -= a[j * d + k] * rhs[k];
+            v -= u[j * d + k] * rhs[k];
         }
-        rhs[j] = v / a[j * d + j];
+        rhs[j] = v / u[j * d + j];
     }
-    Ok(())
 }
 
 /// Weighted column means of `x` and the weighted mean of `y`, or zeros
@@ -660,6 +841,58 @@ mod tests {
         let x: Vec<f64> = (0..n * d).map(|_| rng.next_f64() * 2.0 - 1.0).collect();
         let y: Vec<f64> = (0..n).map(|_| rng.next_f64() * 4.0 - 2.0).collect();
         (x, y)
+    }
+
+    /// The hat-matrix leave-one-out errors equal refitting ridge (intercept
+    /// and centring included) without each row in turn.
+    #[test]
+    fn ridge_cv_loo_errors_equal_brute_force_refits() {
+        for (seed, n, d) in [(1, 2, 1), (2, 3, 2), (3, 12, 3), (4, 40, 5), (5, 6, 8)] {
+            let (x, y) = random_problem(seed, n, d);
+            let cv = RidgeCv::new().alphas(vec![0.01, 0.1, 1.0, 10.0, 100.0]);
+            let fast = cv.loo_errors(&x, d, &y).unwrap();
+            for (k, &alpha) in cv.alphas.iter().enumerate() {
+                let mut sum = 0.0;
+                for i in 0..n {
+                    let keep: Vec<usize> = (0..n).filter(|&r| r != i).collect();
+                    let xs: Vec<f64> = keep
+                        .iter()
+                        .flat_map(|&r| x[r * d..(r + 1) * d].iter().copied())
+                        .collect();
+                    let ys: Vec<f64> = keep.iter().map(|&r| y[r]).collect();
+                    let fit = Ridge::new().alpha(alpha).fit(&xs, d, &ys, None).unwrap();
+                    let e = y[i] - fit.predict(&x[i * d..(i + 1) * d], d).unwrap()[0];
+                    sum += e * e;
+                }
+                let slow = sum / n as f64;
+                assert!(
+                    (fast[k] - slow).abs() <= 1e-10 * slow.max(1e-300),
+                    "n={n} d={d} alpha={alpha}: {} vs {slow}",
+                    fast[k]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ridge_cv_takes_the_first_of_tied_alphas_and_refits_on_all_rows() {
+        let (x, y) = random_problem(9, 15, 2);
+        let (fit, alpha) = RidgeCv::new()
+            .alphas(vec![3.0, 1.0, 3.0])
+            .fit(&x, 2, &y)
+            .unwrap();
+        let errors = RidgeCv::new().alphas(vec![3.0, 1.0]).loo_errors(&x, 2, &y).unwrap();
+        let want = if errors[1] < errors[0] { 1.0 } else { 3.0 };
+        assert_eq!(alpha, want);
+        assert_eq!(fit, Ridge::new().alpha(want).fit(&x, 2, &y, None).unwrap());
+        // Equal alphas tie exactly: the first wins.
+        let (_, a) = RidgeCv::new().alphas(vec![2.0, 2.0]).fit(&x, 2, &y).unwrap();
+        assert_eq!(a, 2.0);
+        // One row: nothing to leave out, the first alpha.
+        let (_, a) = RidgeCv::new().fit(&[1.0], 1, &[2.0]).unwrap();
+        assert_eq!(a, 0.1);
+        assert!(RidgeCv::new().alphas(vec![]).check().is_err());
+        assert!(RidgeCv::new().alphas(vec![1.0, 0.0]).check().is_err());
     }
 
     /// The ridge normal equations, `Xcᵀ S (yc − Xc w) = α w`, hold at the
