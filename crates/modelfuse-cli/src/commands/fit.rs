@@ -75,7 +75,7 @@ pub struct MethodArgs {
     /// Optimise the weights of a weighted geometric mean (optimized).
     #[arg(long)]
     pub geometric: bool,
-    /// The meta-model of stacking and blending: logistic, ridge, nnls, linear.
+    /// The meta-model of stacking and blending: logistic, ridge, ridge-cv, nnls, linear.
     #[arg(long, value_parser = parse::<MetaModel>, value_name = "MODEL")]
     pub meta: Option<MetaModel>,
     /// Inverse regularisation C of the logistic meta-model (default 1).

@@ -881,12 +881,18 @@ mod tests {
             .alphas(vec![3.0, 1.0, 3.0])
             .fit(&x, 2, &y)
             .unwrap();
-        let errors = RidgeCv::new().alphas(vec![3.0, 1.0]).loo_errors(&x, 2, &y).unwrap();
+        let errors = RidgeCv::new()
+            .alphas(vec![3.0, 1.0])
+            .loo_errors(&x, 2, &y)
+            .unwrap();
         let want = if errors[1] < errors[0] { 1.0 } else { 3.0 };
         assert_eq!(alpha, want);
         assert_eq!(fit, Ridge::new().alpha(want).fit(&x, 2, &y, None).unwrap());
         // Equal alphas tie exactly: the first wins.
-        let (_, a) = RidgeCv::new().alphas(vec![2.0, 2.0]).fit(&x, 2, &y).unwrap();
+        let (_, a) = RidgeCv::new()
+            .alphas(vec![2.0, 2.0])
+            .fit(&x, 2, &y)
+            .unwrap();
         assert_eq!(a, 2.0);
         // One row: nothing to leave out, the first alpha.
         let (_, a) = RidgeCv::new().fit(&[1.0], 1, &[2.0]).unwrap();

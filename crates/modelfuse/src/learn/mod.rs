@@ -9,7 +9,8 @@
 //!   (the NER, QA and generation weight searches).
 //! * [`rng`]: the seeded random number generator behind every random choice.
 //! * [`lbfgs`]: L-BFGS with a strong Wolfe line search, for smooth objectives.
-//! * [`linear`]: ridge and non-negative least squares, as scikit-learn and SciPy.
+//! * [`linear`]: ridge (also with leave-one-out choice of alpha, as `RidgeCV`) and non-negative
+//!   least squares, as scikit-learn and SciPy.
 //! * [`logistic`]: L2-regularised logistic regression, as scikit-learn's.
 //! * [`simplex`]: weights on the simplex, optimal for a convex loss or searched for a metric.
 
