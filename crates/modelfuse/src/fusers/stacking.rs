@@ -644,7 +644,7 @@ pub(crate) fn build_stacking(method: &str, state: &FittedState) -> Result<Box<dy
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fusers::test_support::probs;
+    use crate::fusers::test_support::{probs, values};
 
     #[test]
     fn stacking_logistic_learns_to_trust_the_informative_model() {
@@ -694,5 +694,28 @@ mod tests {
             .unwrap();
         let w = f.weights().unwrap().as_slice();
         assert!(w[0] > 0.99, "{w:?}");
+    }
+
+    #[test]
+    fn ridge_cv_meta_model_is_ridge_with_the_alpha_leave_one_out_picks() {
+        let p = values(&[
+            vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            vec![1.5, 1.5, 3.5, 3.0, 5.5, 6.5],
+        ]);
+        let y = vec![1.2, 2.1, 3.3, 3.9, 5.2, 6.1];
+        let t = Targets::Values(y.clone());
+        let cv = Stacking::new(MetaModel::RidgeCv, Transform::Probabilities)
+            .fit(&p, &t)
+            .unwrap();
+        let (x, d) = features(&p, Transform::Probabilities, None);
+        let (_, alpha) = RidgeCv::new().fit(&x, d, &y).unwrap();
+        let plain = Stacking::new(MetaModel::Ridge { alpha }, Transform::Probabilities)
+            .fit(&p, &t)
+            .unwrap();
+        assert_eq!(cv.predict(&p).unwrap(), plain.predict(&p).unwrap());
+        let e = Stacking::new(MetaModel::RidgeCv, Transform::Probabilities)
+            .fit(&probs(&[vec![1.0, 0.0, 0.0, 1.0]], 2), &Targets::Classes(vec![0, 1]))
+            .unwrap_err();
+        assert!(e.to_string().contains("ridge-cv"), "{e}");
     }
 }
