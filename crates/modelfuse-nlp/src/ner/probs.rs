@@ -20,7 +20,7 @@
 //!   line. `S-x` and `E-x` count as `B-x` and `I-x` when fused.
 //! * `probs[k]`: subtoken `k`'s distribution over `tags`: finite,
 //!   non-negative and summing to 1 within
-//!   [`crate::ner::windows::SUM_TOLERANCE`] (renormalised exactly when
+//!   [`SUM_TOLERANCE`] (renormalised exactly when
 //!   fused); distinct tag names, each a valid tag. `tokens` is informative
 //!   only. An offset past the end of the sentence text is an error.
 //!
@@ -39,7 +39,10 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::ner::systems::SystemInput;
 use crate::ner::tag::Tag;
-use crate::ner::windows::SUM_TOLERANCE;
+
+/// How far a probability row's sum may be from 1 (sentence and window
+/// files alike).
+pub const SUM_TOLERANCE: f64 = 1e-3;
 
 /// One sentence of a probability file.
 #[derive(Clone, Debug, PartialEq, serde::Deserialize)]

@@ -61,13 +61,11 @@
 //! within it, every window word is merged once.
 
 use crate::error::{Error, ErrorKind, Result};
+pub use crate::ner::probs::SUM_TOLERANCE;
 use crate::ner::probs::{
     Alignment, SubwordSentence, align_to_words, check_shape, format_error, json_lines,
 };
 use crate::ner::systems::SystemInput;
-
-/// How far a probability row's sum may be from 1.
-pub const SUM_TOLERANCE: f64 = 1e-3;
 
 /// One window of a window file: where it sits and its probabilities.
 #[derive(Clone, Debug, PartialEq)]
