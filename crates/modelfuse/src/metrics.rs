@@ -281,6 +281,19 @@ impl Metric {
             Task::Regression => REGRESSION_REPORT,
         }
     }
+
+    /// The metrics a one-line-per-model table shows: the first of the
+    /// [report set](Metric::report_set) and, where the task has one, the
+    /// log-loss (accuracy and log-loss for classification, RMSE for
+    /// regression).
+    pub fn glance_set(task: Task) -> &'static [Metric] {
+        match task {
+            Task::Binary | Task::Multiclass { .. } | Task::Multilabel { .. } => {
+                &[Metric::Accuracy, Metric::LogLoss]
+            }
+            Task::Regression => &REGRESSION_REPORT[..1],
+        }
+    }
 }
 
 impl fmt::Display for Metric {
@@ -1220,9 +1233,28 @@ pub fn score_rows(
 /// the wrong kind or length, class indices out of range, values that are not
 /// finite.
 pub fn evaluate(preds: &Predictions, m: usize, targets: &Targets) -> Result<Vec<(Metric, f64)>> {
+    evaluate_set(preds, m, targets, Metric::report_set(preds.task()))
+}
+
+/// [`evaluate`] on the given metrics only, in that order (a display that
+/// shows two metrics need not pay for a ROC-AUC). A metric that does not
+/// apply to the task is an error, as in [`score`].
+///
+/// # Errors
+///
+/// As [`evaluate`], and [`ErrorKind::Unsupported`] for a metric that does
+/// not apply to the task.
+pub fn evaluate_set(
+    preds: &Predictions,
+    m: usize,
+    targets: &Targets,
+    set: &[Metric],
+) -> Result<Vec<(Metric, f64)>> {
     let input = Input::new(preds, m, targets)?;
-    Metric::report_set(preds.task())
-        .iter()
+    if let Some(&metric) = set.iter().find(|m| !m.applies_to(preds.task())) {
+        return Err(not_applicable(metric, preds.task()));
+    }
+    set.iter()
         .map(|&metric| match input.value(metric) {
             Ok(v) => Ok((metric, v)),
             Err(e) if e.kind() == ErrorKind::InvalidValue => Ok((metric, f64::NAN)),
@@ -1231,18 +1263,22 @@ pub fn evaluate(preds: &Predictions, m: usize, targets: &Targets) -> Result<Vec<
         .collect()
 }
 
-/// [`evaluate`] for every model, in model order, the models scored in
+/// [`evaluate_set`] for every model, in model order, the models scored in
 /// parallel (rayon's pool); the first error in model order is the one
 /// returned, whichever thread met it first.
 ///
 /// # Errors
 ///
-/// As [`evaluate`].
-pub fn evaluate_models(preds: &Predictions, targets: &Targets) -> Result<Vec<Vec<(Metric, f64)>>> {
+/// As [`evaluate_set`].
+pub fn evaluate_models(
+    preds: &Predictions,
+    targets: &Targets,
+    set: &[Metric],
+) -> Result<Vec<Vec<(Metric, f64)>>> {
     use rayon::prelude::*;
     (0..preds.n_models())
         .into_par_iter()
-        .map(|m| evaluate(preds, m, targets))
+        .map(|m| evaluate_set(preds, m, targets, set))
         .collect::<Vec<_>>()
         .into_iter()
         .collect()
@@ -1450,6 +1486,23 @@ mod tests {
             values.to_vec(),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn the_glance_set_is_the_report_sets_first_metric_and_its_log_loss() {
+        for task in [
+            Task::Binary,
+            Task::classification(5),
+            Task::Multilabel { n_labels: 3 },
+            Task::Regression,
+        ] {
+            let (glance, report) = (Metric::glance_set(task), Metric::report_set(task));
+            assert_eq!(glance[0], report[0], "{task:?}");
+            assert!(glance.iter().all(|m| report.contains(m)), "{task:?}");
+            let log_loss = report.contains(&Metric::LogLoss);
+            assert_eq!(glance.contains(&Metric::LogLoss), log_loss, "{task:?}");
+            assert_eq!(glance.len(), 1 + usize::from(log_loss), "{task:?}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use modelfuse::metrics;
+use modelfuse::metrics::{self, Metric};
 use serde_json::{Map, Value};
 
 use crate::cli::ReadArgs;
@@ -31,7 +31,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     let (loaded, targets) =
         load::with_labels(&args.inputs, &args.labels, args.read.build_options())?;
     let preds = &loaded.preds;
-    let per_model = metrics::evaluate_models(preds, &targets)?;
+    let per_model = metrics::evaluate_models(preds, &targets, Metric::report_set(preds.task()))?;
 
     if args.json {
         // One file: a flat object of metrics. Several: keyed by model name.

@@ -221,7 +221,7 @@ pub fn run(args: FitArgs) -> Result<()> {
     let report = match &targets {
         Some(t) => {
             let fused = fitted.predict(preds)?;
-            Some(report_rows(preds, &fused, t)?)
+            Some(report_rows(&args, preds, &fused, t)?)
         }
         None => None,
     };
@@ -260,14 +260,28 @@ fn save(args: &FitArgs, fitted: &FittedFuser) -> Result<()> {
 type Report = Vec<(String, Vec<(Metric, f64)>)>;
 
 /// Each model's scores, then the fusion's.
-fn report_rows(preds: &Predictions, fused: &Predictions, t: &Targets) -> Result<Report> {
+/// The table shows two metrics, so only `--json` pays for the others (a
+/// ROC-AUC of every class of every model costs more than most fusions).
+fn report_rows(
+    args: &FitArgs,
+    preds: &Predictions,
+    fused: &Predictions,
+    t: &Targets,
+) -> Result<Report> {
+    let set = match args.json {
+        true => Metric::report_set(preds.task()),
+        false => Metric::glance_set(preds.task()),
+    };
     let mut rows: Report = preds
         .models()
         .iter()
         .cloned()
-        .zip(metrics::evaluate_models(preds, t)?)
+        .zip(metrics::evaluate_models(preds, t, set)?)
         .collect();
-    rows.push(("fused".to_string(), metrics::evaluate(fused, 0, t)?));
+    rows.push((
+        "fused".to_string(),
+        metrics::evaluate_set(fused, 0, t, set)?,
+    ));
     Ok(rows)
 }
 
@@ -320,7 +334,7 @@ fn run_segments(
     let report = match &targets {
         Some(t) => {
             let fused = fitted.predict_segments(segs).map_err(explain)?;
-            Some(report_rows(&pooled, &fused, t)?)
+            Some(report_rows(args, &pooled, &fused, t)?)
         }
         None => None,
     };

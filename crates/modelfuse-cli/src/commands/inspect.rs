@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use modelfuse::{diversity, metrics};
+use modelfuse::diversity;
+use modelfuse::metrics::{self, Metric};
 use serde_json::json;
 
 use super::table_metrics;
@@ -32,7 +33,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
     let (loaded, targets) =
         load::with_labels(&args.inputs, &args.labels, args.read.build_options())?;
     let preds = &loaded.preds;
-    let per_model = metrics::evaluate_models(preds, &targets)?;
+    let per_model = metrics::evaluate_models(preds, &targets, Metric::report_set(preds.task()))?;
     let div = diversity::diversity(preds, &targets)?;
 
     if args.json {
