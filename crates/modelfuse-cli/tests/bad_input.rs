@@ -816,6 +816,15 @@ fn cases() -> Vec<Case> {
             code: 2,
         },
         Case {
+            input: "a TSV file with a tab at the end of every line",
+            files: vec![
+                text("m.tsv", "id\ta\tb\t\r\n1\t0.9\t0.1\t\r\n2\t0.2\t0.8\t\r\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: &["evaluate", "m.tsv", "--labels", "labels.csv"],
+            code: 2,
+        },
+        Case {
             input: "a class named `doc` (read as the document column of segments)",
             files: vec![
                 text("m.csv", "id,doc,other\n1,0.9,0.1\n2,0.2,0.8\n"),
