@@ -51,6 +51,7 @@
 //!   [`ErrorKind::InvalidValue`] error saying why, and [`evaluate`] reports
 //!   NaN so that one undefined metric does not hide the others.
 
+use std::cell::OnceCell;
 use std::fmt;
 use std::str::FromStr;
 
@@ -614,7 +615,12 @@ fn ece_bin(conf: f64) -> usize {
 /// ```
 pub fn roc_auc_binary(y_true: &[bool], score: &[f32]) -> f64 {
     assert_same_len(y_true.len(), score.len());
-    auc(score.iter().copied().zip(y_true.iter().copied()).collect())
+    let mut keys: Vec<u64> = score
+        .iter()
+        .zip(y_true)
+        .map(|(&s, &y)| ranked(s, y))
+        .collect();
+    auc_of_keys(&mut keys, &mut Vec::new())
 }
 
 /// The one-vs-rest ROC-AUC of class probabilities, averaged over all classes
@@ -633,51 +639,124 @@ pub fn roc_auc_binary(y_true: &[bool], score: &[f32]) -> f64 {
 /// is `>= n_classes`.
 pub fn roc_auc_ovr(y_true: &[usize], proba: &[f32], n_classes: usize) -> f64 {
     assert_rows(y_true.len(), proba.len(), n_classes);
+    let (mut keys, mut scratch) = (Vec::with_capacity(y_true.len()), Vec::new());
     let sum: f64 = (0..n_classes)
         .map(|c| {
-            auc(y_true
-                .iter()
-                .zip(proba.chunks_exact(n_classes))
-                .map(|(&y, row)| (row[c], class_index(y, n_classes) == c))
-                .collect())
+            keys.clear();
+            keys.extend(
+                y_true
+                    .iter()
+                    .zip(proba.chunks_exact(n_classes))
+                    .map(|(&y, row)| ranked(row[c], class_index(y, n_classes) == c)),
+            );
+            auc_of_keys(&mut keys, &mut scratch)
         })
         .sum();
     sum / n_classes as f64
 }
 
-/// The area under the ROC curve, twice the trapezoids summed in integers so
-/// that ties and large inputs cost no precision; `pairs` are (score, is
-/// positive).
-fn auc(mut pairs: Vec<(f32, bool)>) -> f64 {
-    // Descending scores. The order within a tie does not matter: the whole
-    // tied group moves the curve in one diagonal step. `total_cmp` keeps -0.0
-    // next to 0.0, and `==` below groups them, as NumPy does.
-    pairs.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+/// A (score, is positive) pair as one sortable word: the score's place in
+/// the total order in bits 1..33, the label in bit 0. `-0.0` is taken as
+/// `0.0` (`+ 0.0` does that), so the two fall in one tied group as `==`
+/// and NumPy have them.
+fn ranked(score: f32, positive: bool) -> u64 {
+    let bits = (score + 0.0).to_bits();
+    // Negative floats order backwards by their bits: flip them all; positive
+    // ones go above every negative one.
+    let key = if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 0x8000_0000
+    };
+    (u64::from(key) << 1) | u64::from(positive)
+}
+
+/// The area under the ROC curve of [`ranked`] pairs, twice the trapezoids
+/// summed in integers so that ties and large inputs cost no precision;
+/// sorts `keys` in place (`scratch` is reused
+/// between calls).
+///
+/// Cost: a least-significant-digit radix sort on the 32 key bits (three
+/// passes of 11 bits, a pass skipped when every key has the same digit, as
+/// the sign and exponent bits of probabilities often do) and one walk, so
+/// O(n) rather than a comparison sort's O(n log n); short inputs use the
+/// comparison sort. The order within a tie does not matter (the whole tied
+/// group moves the curve in one diagonal step), so the result is exact and
+/// the same as any sort would give.
+fn auc_of_keys(keys: &mut [u64], scratch: &mut Vec<u64>) -> f64 {
+    radix_sort_keys(keys, scratch);
     let (mut tp, mut fp) = (0u64, 0u64);
     let mut twice_area: u128 = 0;
-    let mut start = 0;
-    while start < pairs.len() {
-        let score = pairs[start].0;
+    // Descending scores: walk from the end.
+    let mut end = keys.len();
+    while end > 0 {
+        let key = keys[end - 1] >> 1;
         let (mut group_tp, mut group_fp) = (0u64, 0u64);
-        let mut end = start;
-        while end < pairs.len() && pairs[end].0 == score {
-            if pairs[end].1 {
+        let mut start = end;
+        while start > 0 && keys[start - 1] >> 1 == key {
+            if keys[start - 1] & 1 == 1 {
                 group_tp += 1;
             } else {
                 group_fp += 1;
             }
-            end += 1;
+            start -= 1;
         }
         // The trapezoid from (fp, tp) to (fp + Δfp, tp + Δtp), doubled.
         twice_area += u128::from(group_fp) * u128::from(2 * tp + group_tp);
         tp += group_tp;
         fp += group_fp;
-        start = end;
+        end = start;
     }
     if tp == 0 || fp == 0 {
         return f64::NAN;
     }
     twice_area as f64 / (2.0 * tp as f64 * fp as f64)
+}
+
+/// Sorts [`ranked`] words by their key bits (1..33), ascending; the order of
+/// equal keys is unspecified.
+fn radix_sort_keys(keys: &mut [u64], scratch: &mut Vec<u64>) {
+    const BITS: u32 = 11;
+    const BUCKETS: usize = 1 << BITS;
+    // Below this a comparison sort is faster than three histogram passes.
+    if keys.len() < 2048 {
+        keys.sort_unstable();
+        return;
+    }
+    scratch.clear();
+    scratch.resize(keys.len(), 0);
+    let mut in_keys = true;
+    for pass in 0..3 {
+        let shift = 1 + pass * BITS;
+        let digit = |k: u64| ((k >> shift) as usize) & (BUCKETS - 1);
+        let (src, dst): (&[u64], &mut [u64]) = if in_keys {
+            (&*keys, &mut scratch[..])
+        } else {
+            (&scratch[..], &mut *keys)
+        };
+        let mut counts = [0usize; BUCKETS];
+        for &k in src.iter() {
+            counts[digit(k)] += 1;
+        }
+        if counts[digit(src[0])] == src.len() {
+            continue;
+        }
+        let mut offset = 0;
+        for c in counts.iter_mut() {
+            let n = *c;
+            *c = offset;
+            offset += n;
+        }
+        for &k in src.iter() {
+            let d = digit(k);
+            dst[counts[d]] = k;
+            counts[d] += 1;
+        }
+        in_keys = !in_keys;
+    }
+    if !in_keys {
+        keys.copy_from_slice(scratch);
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -791,13 +870,17 @@ pub fn multilabel_brier(y_true: &[bool], proba: &[f32]) -> f64 {
 pub fn roc_auc_multilabel(y_true: &[bool], proba: &[f32], n_labels: usize) -> f64 {
     assert_same_len(y_true.len(), proba.len());
     n_rows(y_true.len(), n_labels);
+    let (mut keys, mut scratch) = (Vec::new(), Vec::new());
     let sum: f64 = (0..n_labels)
         .map(|j| {
-            auc(y_true
-                .chunks_exact(n_labels)
-                .zip(proba.chunks_exact(n_labels))
-                .map(|(t, p)| (p[j], t[j]))
-                .collect())
+            keys.clear();
+            keys.extend(
+                y_true
+                    .chunks_exact(n_labels)
+                    .zip(proba.chunks_exact(n_labels))
+                    .map(|(t, p)| ranked(p[j], t[j])),
+            );
+            auc_of_keys(&mut keys, &mut scratch)
         })
         .sum();
     sum / n_labels as f64
@@ -1148,6 +1231,23 @@ pub fn evaluate(preds: &Predictions, m: usize, targets: &Targets) -> Result<Vec<
         .collect()
 }
 
+/// [`evaluate`] for every model, in model order, the models scored in
+/// parallel (rayon's pool); the first error in model order is the one
+/// returned, whichever thread met it first.
+///
+/// # Errors
+///
+/// As [`evaluate`].
+pub fn evaluate_models(preds: &Predictions, targets: &Targets) -> Result<Vec<Vec<(Metric, f64)>>> {
+    use rayon::prelude::*;
+    (0..preds.n_models())
+        .into_par_iter()
+        .map(|m| evaluate(preds, m, targets))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
+}
+
 /// The truth, checked against the task and the number of samples.
 enum Truth<'a> {
     Classes(&'a [usize]),
@@ -1163,6 +1263,7 @@ struct Input<'a> {
     /// The scored rows, `samples × outputs`.
     rows: &'a [f32],
     truth: Truth<'a>,
+    predicted: OnceCell<Vec<usize>>,
 }
 
 impl<'a> Input<'a> {
@@ -1194,15 +1295,19 @@ impl<'a> Input<'a> {
             preds,
             rows: preds.model(m),
             truth,
+            predicted: OnceCell::new(),
         })
     }
 
-    /// The predicted class of each row (argmax, ties to the lowest index).
-    fn predicted(&self) -> Vec<usize> {
-        self.rows
-            .chunks_exact(self.preds.n_outputs())
-            .map(crate::predictions::argmax)
-            .collect()
+    /// The predicted class of each row (argmax, ties to the lowest index),
+    /// computed once for all the metrics that need it.
+    fn predicted(&self) -> &[usize] {
+        self.predicted.get_or_init(|| {
+            self.rows
+                .chunks_exact(self.preds.n_outputs())
+                .map(crate::predictions::argmax)
+                .collect()
+        })
     }
 
     fn value(&self, metric: Metric) -> Result<f64> {
@@ -1216,14 +1321,11 @@ impl<'a> Input<'a> {
     fn single_label(&self, metric: Metric, y: &[usize]) -> Result<f64> {
         use Metric::*;
         let k = self.preds.n_outputs();
-        let prf = |average| {
-            let y_pred = self.predicted();
-            precision_recall_f1(y, &y_pred, k, average)
-        };
+        let prf = |average| precision_recall_f1(y, self.predicted(), k, average);
         Ok(match metric {
-            Accuracy => accuracy(y, &self.predicted()),
-            BalancedAccuracy => balanced_accuracy(y, &self.predicted()),
-            Mcc => mcc(y, &self.predicted()),
+            Accuracy => accuracy(y, self.predicted()),
+            BalancedAccuracy => balanced_accuracy(y, self.predicted()),
+            Mcc => mcc(y, self.predicted()),
             PrecisionMacro => prf(Average::Macro).precision,
             PrecisionMicro => prf(Average::Micro).precision,
             PrecisionWeighted => prf(Average::Weighted).precision,
@@ -1558,6 +1660,67 @@ mod tests {
         assert_eq!(roc_auc_binary(&[true, true, false], &[0.9, 0.3, 0.3]), 0.75);
         // -0.0 and 0.0 are the same score.
         assert_eq!(roc_auc_binary(&[true, false], &[-0.0, 0.0]), 0.5);
+    }
+
+    /// The probability that a positive outranks a negative, ties half, by
+    /// counting every pair: the definition the sort-based AUC must equal.
+    fn pairwise_auc(y: &[bool], s: &[f32]) -> f64 {
+        let (mut wins, mut pos, mut neg) = (0.0f64, 0usize, 0usize);
+        for (i, &yi) in y.iter().enumerate() {
+            if !yi {
+                neg += 1;
+                continue;
+            }
+            pos += 1;
+            for (j, &yj) in y.iter().enumerate() {
+                if !yj {
+                    wins += match s[i].partial_cmp(&s[j]).unwrap() {
+                        std::cmp::Ordering::Greater => 1.0,
+                        std::cmp::Ordering::Equal => 0.5,
+                        std::cmp::Ordering::Less => 0.0,
+                    };
+                }
+            }
+        }
+        wins / (pos as f64 * neg as f64)
+    }
+
+    #[test]
+    fn roc_auc_on_long_inputs_radix_sorted_equals_the_pairwise_count() {
+        // Long enough for the radix sort (2048 and up), with heavy ties,
+        // negative scores, both zeros, tiny and huge magnitudes, so that
+        // every digit pass and the skipped ones are exercised.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let pool = [
+            -3.5e30f32, -2.0, -1.0, -1e-30, -0.0, 0.0, 1e-38, 1e-7, 0.25, 0.5, 0.75, 1.0, 7.0, 3e38,
+        ];
+        for (n, spread) in [(2048usize, 0u64), (3001, 1), (5000, 2)] {
+            let y: Vec<bool> = (0..n).map(|_| next() % 3 == 0).collect();
+            let s: Vec<f32> = (0..n)
+                .map(|_| match spread {
+                    // Only the pool: ties everywhere.
+                    0 => pool[(next() % pool.len() as u64) as usize],
+                    // Probabilities as models give them.
+                    1 => (next() % 1_000_000) as f32 / 1_000_000.0,
+                    // Any finite float.
+                    _ => loop {
+                        let x = f32::from_bits(next() as u32);
+                        if x.is_finite() {
+                            break x;
+                        }
+                    },
+                })
+                .collect();
+            let expected = pairwise_auc(&y, &s);
+            let got = roc_auc_binary(&y, &s);
+            assert!((got - expected).abs() < 1e-12, "n {n}: {got} vs {expected}");
+        }
     }
 
     #[test]

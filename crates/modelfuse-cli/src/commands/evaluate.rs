@@ -31,9 +31,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     let (loaded, targets) =
         load::with_labels(&args.inputs, &args.labels, args.read.build_options())?;
     let preds = &loaded.preds;
-    let per_model = (0..preds.n_models())
-        .map(|m| metrics::evaluate(preds, m, &targets))
-        .collect::<Result<Vec<_>, _>>()?;
+    let per_model = metrics::evaluate_models(preds, &targets)?;
 
     if args.json {
         // One file: a flat object of metrics. Several: keyed by model name.

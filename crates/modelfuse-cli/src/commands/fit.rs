@@ -267,10 +267,12 @@ type Report = Vec<(String, Vec<(Metric, f64)>)>;
 
 /// Each model's scores, then the fusion's.
 fn report_rows(preds: &Predictions, fused: &Predictions, t: &Targets) -> Result<Report> {
-    let mut rows = Vec::new();
-    for m in 0..preds.n_models() {
-        rows.push((preds.models()[m].clone(), metrics::evaluate(preds, m, t)?));
-    }
+    let mut rows: Report = preds
+        .models()
+        .iter()
+        .cloned()
+        .zip(metrics::evaluate_models(preds, t)?)
+        .collect();
     rows.push(("fused".to_string(), metrics::evaluate(fused, 0, t)?));
     Ok(rows)
 }

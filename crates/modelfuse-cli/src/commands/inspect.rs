@@ -32,10 +32,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
     let (loaded, targets) =
         load::with_labels(&args.inputs, &args.labels, args.read.build_options())?;
     let preds = &loaded.preds;
-    let mut per_model = Vec::new();
-    for m in 0..preds.n_models() {
-        per_model.push(metrics::evaluate(preds, m, &targets)?);
-    }
+    let per_model = metrics::evaluate_models(preds, &targets)?;
     let div = diversity::diversity(preds, &targets)?;
 
     if args.json {

@@ -185,24 +185,40 @@ impl Predictions {
         };
         let n = ids.len();
         let k = classes.len();
-        let mut values = Vec::with_capacity(outputs.len() * n * k);
-        let mut hard = Vec::with_capacity(outputs.len());
         // The file row of each canonical id, computed once per distinct id
         // list (once in all when every model lists its ids in the same order).
-        let mut rows_for: Option<(&[String], Vec<usize>)> = None;
+        let mut row_lists: Vec<(&[String], Vec<usize>)> = Vec::new();
+        let mut list_of = Vec::with_capacity(outputs.len());
         for out in &outputs {
-            if rows_for
-                .as_ref()
-                .is_none_or(|(list, _)| *list != out.ids.as_slice())
-            {
-                rows_for = Some((out.ids.as_slice(), file_rows(out, &ids)));
-            }
-            let rows = &rows_for.as_ref().expect("just set").1;
-            let block = fill_model(out, rows, &ids, &classes, task, opts)
-                .map_err(|e| e.with_model(out.name.clone()))?;
-            hard.push(matches!(out.content, Content::Labels(_)));
-            values.extend_from_slice(&block);
+            let at = match row_lists.iter().position(|(l, _)| *l == out.ids.as_slice()) {
+                Some(at) => at,
+                None => {
+                    row_lists.push((out.ids.as_slice(), file_rows(out, &ids)));
+                    row_lists.len() - 1
+                }
+            };
+            list_of.push(at);
         }
+        // Each model's block is filled in place, the models in parallel; the
+        // error reported is the first in model order, as a sequential fill
+        // would find it.
+        let mut values = vec![0f32; outputs.len() * n * k];
+        let filled: Vec<Result<()>> = {
+            use rayon::prelude::*;
+            values
+                .par_chunks_mut((n * k).max(1))
+                .zip(outputs.par_iter().zip(&list_of))
+                .map(|(block, (out, &at))| {
+                    fill_model(out, &row_lists[at].1, &ids, &classes, task, opts, block)
+                        .map_err(|e| e.with_model(out.name.clone()))
+                })
+                .collect()
+        };
+        filled.into_iter().collect::<Result<()>>()?;
+        let hard = outputs
+            .iter()
+            .map(|out| matches!(out.content, Content::Labels(_)))
+            .collect();
         Ok(Predictions {
             task,
             models: outputs.into_iter().map(|o| o.name).collect(),
@@ -558,7 +574,7 @@ fn file_rows(out: &ModelOutput, ids: &[String]) -> Vec<usize> {
     ids.iter().map(|id| row_of[id.as_str()]).collect()
 }
 
-/// One model's aligned block: rows reordered to `ids` (`rows[i]` is the
+/// Fills one model's aligned `block` (zeros on entry): rows reordered to `ids` (`rows[i]` is the
 /// file row of `ids[i]`), columns to `classes`.
 fn fill_model(
     out: &ModelOutput,
@@ -567,9 +583,10 @@ fn fill_model(
     classes: &[String],
     task: Task,
     opts: &BuildOptions,
-) -> Result<Vec<f32>> {
+    block: &mut [f32],
+) -> Result<()> {
     let k = classes.len();
-    let mut block = vec![0f32; ids.len() * k];
+    debug_assert_eq!(block.len(), ids.len() * k);
     match &out.content {
         Content::Values(v) => {
             for (i, id) in ids.iter().enumerate() {
@@ -623,7 +640,7 @@ fn fill_model(
             }
         }
     }
-    Ok(block)
+    Ok(())
 }
 
 /// Checks one row of scores and turns it into probabilities in place.
