@@ -73,6 +73,25 @@ pub fn check(inputs: &[&Path], outputs: &[&Path]) -> Result<()> {
     }
     let mut written: BTreeSet<PathBuf> = BTreeSet::new();
     for out in outputs.iter().filter(|p| p.as_os_str() != "-") {
+        // Checked before anything is read, so that a long fit does not end
+        // on an output it could never write.
+        if out.is_dir() {
+            bail!(
+                "{}: expected a file to write, found a folder; name a file inside it",
+                out.display()
+            );
+        }
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !parent.is_dir() {
+            bail!(
+                "{}: expected an existing folder to write into, found no folder {}; create it first",
+                out.display(),
+                parent.display()
+            );
+        }
         if !written.insert(normal(out)) {
             bail!(
                 "{}: given as two outputs; each output needs its own file",

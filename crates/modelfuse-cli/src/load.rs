@@ -223,10 +223,10 @@ pub fn is_stdio(path: &Path) -> bool {
 /// Reads a text file, or standard input for `-`.
 pub fn text(path: &Path) -> Result<String> {
     if is_stdio(path) {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
             .context("reading standard input")?;
-        return Ok(s);
+        return Ok(modelfuse_io::decode_text(bytes).map_err(|e| e.or_path(path))?);
     }
     Ok(modelfuse_io::read_text(path)?)
 }

@@ -20,6 +20,15 @@ pub fn parse_nlp<T: std::str::FromStr<Err = modelfuse_nlp::Error>>(s: &str) -> R
     s.parse().map_err(|e: modelfuse_nlp::Error| e.to_string())
 }
 
+/// Parses a count or a seed: a whole number, 0 or more. A negative number
+/// reaches this parser (its argument allows negative numbers) so that it is
+/// named as a value out of range, not taken for an unknown flag.
+pub fn whole<T: std::str::FromStr>(s: &str) -> Result<T, String> {
+    s.trim()
+        .parse()
+        .map_err(|_| format!("expected a whole number, 0 or more, found '{s}'"))
+}
+
 /// Parses `name=weight,name=weight`.
 pub fn parse_weights(s: &str) -> Result<NamedWeights, String> {
     let mut map = BTreeMap::new();

@@ -29,7 +29,14 @@ fn text(name: &'static str, s: &str) -> (&'static str, Vec<u8>) {
 
 /// A `.npy` file: version 1.0 header for `descr` and `shape`, then `data`.
 fn npy(descr: &str, shape: &str, data: &[u8]) -> Vec<u8> {
-    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    npy_ordered(descr, false, shape, data)
+}
+
+/// [`npy`] with the `fortran_order` flag given (column-major data).
+fn npy_ordered(descr: &str, fortran: bool, shape: &str, data: &[u8]) -> Vec<u8> {
+    let order = if fortran { "True" } else { "False" };
+    let mut header =
+        format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {shape}, }}");
     while (10 + header.len() + 1) % 64 != 0 {
         header.push(' ');
     }
@@ -56,6 +63,74 @@ fn parquet_with_text_scores() -> Vec<u8> {
     w.write(&batch).unwrap();
     w.close().unwrap();
     out
+}
+
+/// A SQuAD dataset of one question, `q1`.
+const SQUAD_DEV: &str = r#"{"version": "1.1", "data": [{"title": "t", "paragraphs": [{"context": "Paris is big", "qas": [{"id": "q1", "question": "?", "answers": [{"text": "Paris", "answer_start": 0}]}]}]}]}"#;
+
+/// `f32` values as bytes, little- or big-endian.
+fn f32s(values: &[f32], big_endian: bool) -> Vec<u8> {
+    values
+        .iter()
+        .flat_map(|v| {
+            if big_endian {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            }
+        })
+        .collect()
+}
+
+/// A Parquet file of the given columns, one row group per slice of `groups`
+/// rows (a 0 is an empty row group).
+fn parquet_file(columns: Vec<(&str, arrow::array::ArrayRef)>, groups: &[usize]) -> Vec<u8> {
+    use arrow::record_batch::RecordBatch;
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let mut out = Vec::new();
+    let mut w = parquet::arrow::ArrowWriter::try_new(&mut out, batch.schema(), None).unwrap();
+    let mut start = 0;
+    for &n in groups {
+        w.write(&batch.slice(start, n)).unwrap();
+        w.flush().unwrap();
+        start += n;
+    }
+    w.close().unwrap();
+    out
+}
+
+fn parquet_ids() -> arrow::array::ArrayRef {
+    std::sync::Arc::new(arrow::array::StringArray::from(vec!["1", "2"]))
+}
+
+fn parquet_scores(values: Vec<Option<f32>>) -> arrow::array::ArrayRef {
+    std::sync::Arc::new(arrow::array::Float32Array::from(values))
+}
+
+/// A Parquet file whose class column `a` holds lists of numbers.
+fn parquet_with_a_list_column() -> Vec<u8> {
+    use arrow::array::ListArray;
+    use arrow::datatypes::Float32Type;
+    let list = ListArray::from_iter_primitive::<Float32Type, _, _>(vec![
+        Some(vec![Some(0.9f32), Some(0.1)]),
+        Some(vec![Some(0.2), Some(0.8)]),
+    ]);
+    parquet_file(
+        vec![
+            ("id", parquet_ids()),
+            ("a", std::sync::Arc::new(list)),
+            ("b", parquet_scores(vec![Some(0.1), Some(0.8)])),
+        ],
+        &[2],
+    )
+}
+
+/// The fitted fuser `weighted` over models m and n, with its saved state
+/// weights replaced by `weights` (JSON).
+fn weighted_fuser(weights: &str) -> String {
+    format!(
+        r#"{{"modelfuse": 1, "spec": {{"method": "weighted", "weights": {{"m": 1.0, "n": 3.0}}}}, "task": {{"kind": "binary"}}, "models": ["m", "n"], "classes": ["a", "b"], "state": {{"weights": {weights}}}}}"#
+    )
 }
 
 /// A NER probability file `sys.jsonl` scored against a two-word gold.
@@ -411,7 +486,7 @@ fn cases() -> Vec<Case> {
         Case {
             input: "SQuAD predictions that are not valid JSON",
             files: vec![
-                text("dev.json", r#"{"version": "1.1", "data": []}"#),
+                text("dev.json", SQUAD_DEV),
                 text("p.json", "{\"q1\": \"a\",\n}"),
             ],
             args: &["qa", "evaluate", "p.json", "--dataset", "dev.json"],
@@ -419,10 +494,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             input: "SQuAD prediction that is not a string",
-            files: vec![
-                text("dev.json", r#"{"version": "1.1", "data": []}"#),
-                text("p.json", "{\"q1\": 7}"),
-            ],
+            files: vec![text("dev.json", SQUAD_DEV), text("p.json", "{\"q1\": 7}")],
             args: &["qa", "evaluate", "p.json", "--dataset", "dev.json"],
             code: 2,
         },
@@ -699,6 +771,531 @@ fn cases() -> Vec<Case> {
                 "report.json",
                 "-o",
                 "out.csv",
+            ],
+            code: 2,
+        },
+        // Issue 17, the second pass: inputs designed for it, read as an
+        // attacker would.
+        Case {
+            input: "CRLF line endings in the model and the labels (accepted)",
+            files: vec![
+                text("m.csv", &GOOD.replace('\n', "\r\n")),
+                text("labels.csv", &LABELS.replace('\n', "\r\n")),
+            ],
+            args: &["evaluate", "m.csv", "--labels", "labels.csv", "--json"],
+            code: 0,
+        },
+        Case {
+            input: "only an `id` column",
+            files: vec![text("m.csv", "id\n1\n2\n"), text("labels.csv", LABELS)],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "an empty id",
+            files: vec![
+                text("m.csv", "id,a,b\n,0.9,0.1\n2,0.2,0.8\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "a NUL byte in an id (a binary or UTF-16 file)",
+            files: vec![
+                text("m.csv", "id,a,b\n1\0,0.9,0.1\n2,0.2,0.8\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "a .tsv file separated by commas",
+            files: vec![text("m.tsv", GOOD), text("labels.csv", LABELS)],
+            args: &["evaluate", "m.tsv", "--labels", "labels.csv"],
+            code: 2,
+        },
+        Case {
+            input: "a TSV file with a tab at the end of every line",
+            files: vec![
+                text("m.tsv", "id\ta\tb\t\r\n1\t0.9\t0.1\t\r\n2\t0.2\t0.8\t\r\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: &["evaluate", "m.tsv", "--labels", "labels.csv"],
+            code: 2,
+        },
+        Case {
+            input: "a class named `doc` (read as the document column of segments)",
+            files: vec![
+                text("m.csv", "id,doc,other\n1,0.9,0.1\n2,0.2,0.8\n"),
+                text("labels.csv", "id,label\n1,doc\n2,other\n"),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "NumPy array in Fortran order (accepted: read column by column)",
+            files: vec![
+                (
+                    "m.npy",
+                    npy_ordered("<f4", true, "(2, 2)", &f32s(&[0.9, 0.2, 0.1, 0.8], false)),
+                ),
+                text("labels.csv", "id,label\n0,0\n1,1\n"),
+            ],
+            args: &["evaluate", "m.npy", "--labels", "labels.csv", "--json"],
+            code: 0,
+        },
+        Case {
+            input: "NumPy array of big-endian floats (accepted)",
+            files: vec![
+                (
+                    "m.npy",
+                    npy(">f4", "(2, 2)", &f32s(&[0.9, 0.1, 0.2, 0.8], true)),
+                ),
+                text("labels.csv", "id,label\n0,0\n1,1\n"),
+            ],
+            args: &["evaluate", "m.npy", "--labels", "labels.csv", "--json"],
+            code: 0,
+        },
+        Case {
+            input: "NumPy array of Python objects (pickled)",
+            files: vec![
+                ("m.npy", npy("|O", "(2, 2)", b"\x80\x02]q\x00.")),
+                text("labels.csv", "id,label\n0,0\n1,1\n"),
+            ],
+            args: &["evaluate", "m.npy", "--labels", "labels.csv"],
+            code: 2,
+        },
+        Case {
+            input: "an `.ids.txt` sidecar with more ids than rows",
+            files: vec![
+                (
+                    "m.npy",
+                    npy("<f4", "(2, 2)", &f32s(&[0.9, 0.1, 0.2, 0.8], false)),
+                ),
+                text("m.ids.txt", "1\n2\n3\n"),
+                text("labels.csv", LABELS),
+            ],
+            args: &["evaluate", "m.npy", "--labels", "labels.csv"],
+            code: 2,
+        },
+        Case {
+            input: "a `.classes.txt` sidecar with fewer classes than columns",
+            files: vec![
+                (
+                    "m.npy",
+                    npy("<f4", "(2, 2)", &f32s(&[0.9, 0.1, 0.2, 0.8], false)),
+                ),
+                text("m.classes.txt", "a\n"),
+                text("labels.csv", "id,label\n0,a\n1,a\n"),
+            ],
+            args: &["evaluate", "m.npy", "--labels", "labels.csv"],
+            code: 2,
+        },
+        Case {
+            input: "Parquet with a list column where a class's scores belong",
+            files: vec![
+                ("m.parquet", parquet_with_a_list_column()),
+                text("labels.csv", LABELS),
+            ],
+            args: &["evaluate", "m.parquet", "--labels", "labels.csv"],
+            code: 2,
+        },
+        Case {
+            input: "Parquet with a null score",
+            files: vec![
+                (
+                    "m.parquet",
+                    parquet_file(
+                        vec![
+                            ("id", parquet_ids()),
+                            ("a", parquet_scores(vec![Some(0.9), None])),
+                            ("b", parquet_scores(vec![Some(0.1), Some(0.8)])),
+                        ],
+                        &[2],
+                    ),
+                ),
+                text("labels.csv", LABELS),
+            ],
+            args: &["evaluate", "m.parquet", "--labels", "labels.csv"],
+            code: 2,
+        },
+        Case {
+            input: "Parquet with an empty row group between two others (accepted)",
+            files: vec![
+                (
+                    "m.parquet",
+                    parquet_file(
+                        vec![
+                            ("id", parquet_ids()),
+                            ("a", parquet_scores(vec![Some(0.9), Some(0.2)])),
+                            ("b", parquet_scores(vec![Some(0.1), Some(0.8)])),
+                        ],
+                        &[1, 0, 1],
+                    ),
+                ),
+                text("labels.csv", LABELS),
+            ],
+            args: &["evaluate", "m.parquet", "--labels", "labels.csv", "--json"],
+            code: 0,
+        },
+        Case {
+            input: "an empty label",
+            files: vec![
+                text("m.csv", GOOD),
+                text("labels.csv", "id,label\n1,a\n2,\n"),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "an id twice in the labels, with two labels",
+            files: vec![
+                text("m.csv", GOOD),
+                text("labels.csv", "id,label\n1,a\n2,b\n2,a\n"),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "text labels for a regression model",
+            files: vec![
+                text("m.csv", "id,value\n1,0.5\n2,1.5\n"),
+                text("labels.csv", "id,label\n1,high\n2,low\n"),
+            ],
+            args: eval,
+            code: 2,
+        },
+        Case {
+            input: "fitted fuser with more weights than models",
+            files: vec![
+                text("m.csv", GOOD),
+                text("n.csv", GOOD),
+                text("f.json", &weighted_fuser("[0.25, 0.5, 0.25]")),
+            ],
+            args: &[
+                "predict", "--fuser", "f.json", "m.csv", "n.csv", "-o", "out.csv",
+            ],
+            code: 2,
+        },
+        Case {
+            input: "fitted fuser with a negative weight",
+            files: vec![
+                text("m.csv", GOOD),
+                text("n.csv", GOOD),
+                text("f.json", &weighted_fuser("[-0.5, 1.5]")),
+            ],
+            args: &[
+                "predict", "--fuser", "f.json", "m.csv", "n.csv", "-o", "out.csv",
+            ],
+            code: 2,
+        },
+        Case {
+            input: "fitted fuser with the weight `\"NaN\"` (a string)",
+            files: vec![
+                text("m.csv", GOOD),
+                text("n.csv", GOOD),
+                text("f.json", &weighted_fuser("[\"NaN\", 1.0]")),
+            ],
+            args: &[
+                "predict", "--fuser", "f.json", "m.csv", "n.csv", "-o", "out.csv",
+            ],
+            code: 2,
+        },
+        Case {
+            input: "fitted fuser naming a model twice",
+            files: vec![
+                text("m.csv", GOOD),
+                text(
+                    "f.json",
+                    r#"{"modelfuse": 1, "spec": {"method": "mean"}, "task": {"kind": "binary"}, "models": ["m", "m"], "classes": ["a", "b"], "state": {}}"#,
+                ),
+            ],
+            args: &["predict", "--fuser", "f.json", "m.csv", "-o", "out.csv"],
+            code: 2,
+        },
+        Case {
+            input: "fitted fuser with other classes than the model's",
+            files: vec![
+                text("m.csv", GOOD),
+                text(
+                    "f.json",
+                    r#"{"modelfuse": 1, "spec": {"method": "mean"}, "task": {"kind": "binary"}, "models": ["m"], "classes": ["a", "c"], "state": {}}"#,
+                ),
+            ],
+            args: &["predict", "--fuser", "f.json", "m.csv", "-o", "out.csv"],
+            code: 2,
+        },
+        Case {
+            input: "cascade cost file with a negative cost",
+            files: vec![
+                text("m.csv", GOOD),
+                text("labels.csv", LABELS),
+                text("costs.csv", "model,cost\nm,-1\n"),
+            ],
+            args: &[
+                "cascade",
+                "fit",
+                "m.csv",
+                "--labels",
+                "labels.csv",
+                "--costs",
+                "costs.csv",
+                "-o",
+                "c.json",
+            ],
+            code: 2,
+        },
+        Case {
+            input: "cascade cost file with a NaN cost",
+            files: vec![
+                text("m.csv", GOOD),
+                text("labels.csv", LABELS),
+                text("costs.csv", "model,cost\nm,NaN\n"),
+            ],
+            args: &[
+                "cascade",
+                "fit",
+                "m.csv",
+                "--labels",
+                "labels.csv",
+                "--costs",
+                "costs.csv",
+                "-o",
+                "c.json",
+            ],
+            code: 2,
+        },
+        Case {
+            input: "CoNLL gold of blank lines only",
+            files: vec![
+                text("gold.conll", "\n\n\n"),
+                text("sys.conll", "Paris B-location\n"),
+            ],
+            args: &["ner", "evaluate", "sys.conll", "--labels", "gold.conll"],
+            code: 2,
+        },
+        Case {
+            input: "CoNLL gold with `-DOCSTART-` lines, runs of blank lines and tabs (accepted: same sentences as the plain system)",
+            files: vec![
+                text(
+                    "gold.conll",
+                    "-DOCSTART- -X- O\n\nParis\tB-location\nis\tO\n\n\n\n-DOCSTART- -X- O\n\nok O\n",
+                ),
+                text("sys.conll", "Paris B-location\nis O\n\nok O\n"),
+            ],
+            args: &[
+                "ner",
+                "evaluate",
+                "sys.conll",
+                "--labels",
+                "gold.conll",
+                "--json",
+            ],
+            code: 0,
+        },
+        Case {
+            input: "a NUL byte in a CoNLL file",
+            files: vec![
+                text("gold.conll", "Paris B-location\nis O\n"),
+                text("sys.conll", "Par\0is B-location\nis O\n"),
+            ],
+            args: &["ner", "evaluate", "sys.conll", "--labels", "gold.conll"],
+            code: 2,
+        },
+        Case {
+            input: "SQuAD question without an id",
+            files: vec![
+                text(
+                    "dev.json",
+                    r#"{"version": "1.1", "data": [{"paragraphs": [{"context": "Paris", "qas": [{"question": "?", "answers": [{"text": "Paris", "answer_start": 0}]}]}]}]}"#,
+                ),
+                text("p.json", r#"{"q1": "Paris"}"#),
+            ],
+            args: &["qa", "evaluate", "p.json", "--labels", "dev.json"],
+            code: 2,
+        },
+        Case {
+            input: "SQuAD answers that are null",
+            files: vec![
+                text(
+                    "dev.json",
+                    r#"{"version": "1.1", "data": [{"paragraphs": [{"context": "Paris", "qas": [{"id": "q1", "question": "?", "answers": null}]}]}]}"#,
+                ),
+                text("p.json", r#"{"q1": "Paris"}"#),
+            ],
+            args: &["qa", "evaluate", "p.json", "--labels", "dev.json"],
+            code: 2,
+        },
+        Case {
+            input: "SQuAD dataset without questions",
+            files: vec![
+                text(
+                    "dev.json",
+                    r#"{"version": "1.1", "data": [{"paragraphs": [{"context": "Paris", "qas": []}]}]}"#,
+                ),
+                text("p.json", r#"{"q1": "Paris"}"#),
+            ],
+            args: &["qa", "evaluate", "p.json", "--labels", "dev.json"],
+            code: 2,
+        },
+        Case {
+            input: "generated text with old Mac line endings (`\\r` alone)",
+            files: vec![
+                text("a.txt", "the cat sat\ron the mat\r"),
+                text("ref.txt", "the cat sat\non the mat\n"),
+            ],
+            args: &["generate", "evaluate", "a.txt", "--labels", "ref.txt"],
+            code: 2,
+        },
+        Case {
+            input: "generated text with CRLF line endings against an LF reference (accepted: the same lines)",
+            files: vec![
+                text(
+                    "a.txt",
+                    "the quick brown fox jumps\r\nover the lazy dog\r\n",
+                ),
+                text("ref.txt", "the quick brown fox jumps\nover the lazy dog"),
+            ],
+            args: &[
+                "generate", "evaluate", "a.txt", "--labels", "ref.txt", "--json",
+            ],
+            code: 0,
+        },
+        Case {
+            input: "generated text saved as UTF-16 (NUL bytes)",
+            files: vec![
+                ("a.txt", b"o\0n\0e\0\n\0".to_vec()),
+                text("ref.txt", "one\n"),
+            ],
+            args: &["generate", "evaluate", "a.txt", "--labels", "ref.txt"],
+            code: 2,
+        },
+        Case {
+            input: "segment position that is not a whole number",
+            files: vec![
+                text(
+                    "m.csv",
+                    "id,doc,segment,a,b\n1-0,1,1.5,0.9,0.1\n2-0,2,0,0.2,0.8\n",
+                ),
+                text("labels.csv", LABELS),
+            ],
+            args: &[
+                "fit", "m.csv", "--method", "mean", "--pool", "mean", "-o", "c.json",
+            ],
+            code: 2,
+        },
+        Case {
+            input: "segment length that is text",
+            files: vec![
+                text(
+                    "m.csv",
+                    "id,doc,length,a,b\n1-0,1,long,0.9,0.1\n2-0,2,3,0.2,0.8\n",
+                ),
+                text("labels.csv", LABELS),
+            ],
+            args: &[
+                "fit", "m.csv", "--method", "mean", "--pool", "length", "-o", "c.json",
+            ],
+            code: 2,
+        },
+        Case {
+            input: "`--folds 1`",
+            files: vec![text("m.csv", GOOD), text("labels.csv", LABELS)],
+            args: &[
+                "fit",
+                "m.csv",
+                "--method",
+                "mean",
+                "--prune",
+                "--labels",
+                "labels.csv",
+                "--folds",
+                "1",
+                "-o",
+                "c.json",
+            ],
+            code: 2,
+        },
+        Case {
+            input: "a negative `--seed`",
+            files: vec![text("m.csv", GOOD), text("labels.csv", LABELS)],
+            args: &[
+                "fit",
+                "m.csv",
+                "--method",
+                "stacking",
+                "--labels",
+                "labels.csv",
+                "--seed",
+                "-1",
+                "-o",
+                "c.json",
+            ],
+            code: 2,
+        },
+        Case {
+            input: "a metric of another task (`--by rmse` on classes)",
+            files: vec![text("m.csv", GOOD), text("labels.csv", LABELS)],
+            args: &[
+                "fit",
+                "m.csv",
+                "--method",
+                "score-weighted",
+                "--by",
+                "rmse",
+                "--labels",
+                "labels.csv",
+                "-o",
+                "c.json",
+            ],
+            code: 2,
+        },
+        Case {
+            input: "an option of another method (`--meta` for `mean`)",
+            files: vec![text("m.csv", GOOD)],
+            args: &[
+                "fit", "m.csv", "--method", "mean", "--meta", "logistic", "-o", "c.json",
+            ],
+            code: 2,
+        },
+        Case {
+            input: "`-o` into a folder that does not exist",
+            files: vec![text("m.csv", GOOD)],
+            args: &["fit", "m.csv", "--method", "mean", "-o", "nodir/c.json"],
+            code: 2,
+        },
+        Case {
+            input: "`-o` naming a folder",
+            files: vec![text("m.csv", GOOD), text("out/keep", "")],
+            args: &["fit", "m.csv", "--method", "mean", "-o", "out"],
+            code: 2,
+        },
+        Case {
+            input: "`auto --resamples` beyond what fits in memory",
+            files: vec![
+                text("ds/val/m.csv", GOOD),
+                text("ds/val.labels.csv", LABELS),
+            ],
+            args: &["auto", "ds", "--resamples", "1000000000000", "-o", "out"],
+            code: 2,
+        },
+        Case {
+            input: "`ner report --resamples` beyond what fits in memory",
+            files: vec![
+                text("gold.conll", "Paris B-location\n\nok O\n"),
+                text("a.conll", "Paris B-location\n\nok O\n"),
+                text("b.conll", "Paris O\n\nok O\n"),
+            ],
+            args: &[
+                "ner",
+                "report",
+                "a.conll",
+                "b.conll",
+                "--labels",
+                "gold.conll",
+                "--resamples",
+                "1000000000000",
             ],
             code: 2,
         },

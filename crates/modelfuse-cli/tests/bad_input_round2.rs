@@ -551,3 +551,222 @@ fn a_dash_is_standard_output_or_input_for_single_files() {
     );
     says(&scored, "\"f1\": 100.0");
 }
+
+// The second pass of designed inputs (the catalogue has their messages;
+// these check what a row cannot: equal results, stdin, files left alone).
+
+/// Line endings and byte orders that are only another spelling of the same
+/// data give the same numbers, not merely a success.
+#[test]
+fn other_spellings_of_the_same_data_give_the_same_scores() {
+    let dir = scores_dir();
+    let d = dir.path();
+    let crlf = |name: &str| {
+        std::fs::read_to_string(d.join(name))
+            .unwrap()
+            .replace('\n', "\r\n")
+    };
+    write(d, "crlf.csv", &crlf("m.csv"));
+    write(d, "crlf.labels.csv", &crlf("labels.csv"));
+    let (lf, _) = ok(d, "evaluate m.csv --labels labels.csv --json");
+    let (cr, _) = ok(d, "evaluate crlf.csv --labels crlf.labels.csv --json");
+    assert_eq!(lf, cr);
+
+    // A C-order, a Fortran-order and a big-endian array of the same scores.
+    fn npy(descr: &str, fortran: bool, data: Vec<u8>) -> Vec<u8> {
+        let order = if fortran { "True" } else { "False" };
+        let mut h = format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': (3, 2), }}");
+        while (10 + h.len() + 1) % 64 != 0 {
+            h.push(' ');
+        }
+        h.push('\n');
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        out.extend_from_slice(&(h.len() as u16).to_le_bytes());
+        out.extend_from_slice(h.as_bytes());
+        out.extend(data);
+        out
+    }
+    let rows = [0.9f32, 0.1, 0.2, 0.8, 0.7, 0.3];
+    let cols = [0.9f32, 0.2, 0.7, 0.1, 0.8, 0.3];
+    let le = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    let be = |v: &[f32]| v.iter().flat_map(|x| x.to_be_bytes()).collect::<Vec<u8>>();
+    std::fs::write(d.join("c.npy"), npy("<f4", false, le(&rows))).unwrap();
+    std::fs::write(d.join("f.npy"), npy("<f4", true, le(&cols))).unwrap();
+    std::fs::write(d.join("b.npy"), npy(">f4", false, be(&rows))).unwrap();
+    write(d, "n.labels.csv", "id,label\n0,0\n1,1\n2,1\n");
+    let (c, _) = ok(d, "evaluate c.npy --labels n.labels.csv --json");
+    for other in ["f.npy", "b.npy"] {
+        let (o, _) = ok(d, &format!("evaluate {other} --labels n.labels.csv --json"));
+        assert_eq!(c, o, "{other}");
+    }
+
+    // Generated text: CRLF and a missing final newline are the same lines.
+    write(
+        d,
+        "h.txt",
+        "the quick brown fox jumps over the dog\na b c d e f g\n",
+    );
+    write(
+        d,
+        "h.crlf.txt",
+        "the quick brown fox jumps over the dog\r\na b c d e f g",
+    );
+    write(
+        d,
+        "r.txt",
+        "the quick brown fox jumps over the lazy dog\na b c d e f g\n",
+    );
+    let (h, _) = ok(d, "generate evaluate h.txt --labels r.txt --json");
+    let (hc, _) = ok(d, "generate evaluate h.crlf.txt --labels r.txt --json");
+    assert_eq!(h, hc);
+    says(&h, "\"bleu\": 86.94");
+}
+
+/// Runs `line` in `d` with `stdin` as standard input; returns the exit code
+/// and stderr.
+fn with_stdin(d: &Path, line: &str, stdin: &[u8]) -> (Option<i32>, String) {
+    let out = modelfuse()
+        .current_dir(d)
+        .args(line.split(' '))
+        .write_stdin(stdin.to_vec())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn an_empty_or_binary_standard_input_is_refused_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "sys.conll", "Paris B-location\nis O\n");
+    write(d, "p.json", r#"{"q1": "Paris"}"#);
+    write(d, "a.txt", "one\ntwo\n");
+    for (line, said) in [
+        (
+            "ner evaluate sys.conll --labels -",
+            "error: -: expected tagged tokens, found none",
+        ),
+        (
+            "qa evaluate p.json --labels -",
+            "error: -:1: invalid SQuAD JSON: EOF while parsing a value",
+        ),
+        (
+            "generate evaluate a.txt --labels -",
+            "error: - has 0 lines but the hypotheses have 2",
+        ),
+    ] {
+        let (code, err) = with_stdin(d, line, b"");
+        assert_eq!(code, Some(2), "{line}: {err}");
+        says(&err, said);
+    }
+    // Standard input is checked as files are: no NUL bytes, no lone CR,
+    // and a byte order mark is dropped.
+    let (code, err) = with_stdin(
+        d,
+        "ner evaluate sys.conll --labels -",
+        b"Par\0is B-location\n",
+    );
+    assert_eq!(code, Some(2), "{err}");
+    says(
+        &err,
+        "-: line 1: expected text, found a NUL byte at byte offset 3",
+    );
+    let (code, err) = with_stdin(d, "generate evaluate a.txt --labels -", b"one\rtwo\r");
+    assert_eq!(code, Some(2), "{err}");
+    says(&err, "-: line 1: expected lines ending in \\n or \\r\\n");
+    let (code, err) = with_stdin(
+        d,
+        "ner evaluate sys.conll --labels - --json",
+        "\u{feff}Paris B-location\nis O\n".as_bytes(),
+    );
+    assert_eq!(code, Some(0), "{err}");
+}
+
+/// An output that could never be written is refused before anything is
+/// read or fitted, and nothing is created: not the missing folder, not a
+/// temporary file, not a file inside the folder named.
+#[test]
+fn an_output_in_a_missing_folder_or_naming_a_folder_is_refused_first() {
+    let dir = scores_dir();
+    let d = dir.path();
+    std::fs::create_dir(d.join("adir")).unwrap();
+    ok(d, "fit m.csv n.csv --method mean -o f.json");
+    for (line, said) in [
+        (
+            "fit m.csv n.csv --method mean -o nodir/sub/f.json",
+            "nodir/sub/f.json: expected an existing folder to write into, found no folder nodir/sub",
+        ),
+        (
+            "fit m.csv n.csv --method mean -o adir",
+            "adir: expected a file to write, found a folder",
+        ),
+        (
+            "fit m.csv n.csv --method mean -o .",
+            ".: expected a file to write, found a folder",
+        ),
+        (
+            "predict --fuser f.json m.csv n.csv -o adir/",
+            "adir/: expected a file to write, found a folder",
+        ),
+        (
+            "cascade fit m.csv n.csv --labels labels.csv --costs costs.csv -o c.json --frontier nodir/f.json",
+            "nodir/f.json: expected an existing folder to write into",
+        ),
+        (
+            "generate fuse m.csv -o adir",
+            "adir: expected a file to write, found a folder",
+        ),
+        // Refused before the (missing) input is read.
+        (
+            "fit missing.csv --method mean -o nodir/f.json",
+            "nodir/f.json: expected an existing folder",
+        ),
+    ] {
+        says(&refused(d, line), said);
+    }
+    assert!(!d.join("nodir").exists() && !d.join("c.json").exists());
+    assert_eq!(std::fs::read_dir(d.join("adir")).unwrap().count(), 0);
+}
+
+#[test]
+fn counts_and_seeds_out_of_range_are_named_as_values() {
+    let dir = dataset(40, &["m1", "m2"], &["m1", "m2"]);
+    let d = dir.path();
+    for (line, said) in [
+        (
+            "auto . --seed -5 -o out",
+            "invalid value '-5' for '--seed <SEED>': expected a whole number, 0 or more, found '-5'",
+        ),
+        (
+            "auto . --folds -2 -o out",
+            "invalid value '-2' for '--folds <FOLDS>'",
+        ),
+        (
+            "auto . --resamples 100001 -o out",
+            "--resamples 100001: expected at most 100000",
+        ),
+        (
+            "fit val --method mean --folds 0 -o f.json",
+            "--folds 0: expected at least 2 folds",
+        ),
+    ] {
+        let err = refused(d, line);
+        says(&err, said);
+        assert!(!err.contains("tip: to pass"), "{err}");
+    }
+    assert!(!d.join("out").exists() && !d.join("f.json").exists());
+}
+
+/// `auto` on a dataset of one model: it runs, and says to use the model.
+#[test]
+fn auto_on_one_model_says_fusion_cannot_help() {
+    let dir = dataset(40, &["m1"], &["m1"]);
+    let d = dir.path();
+    let (stdout, _) = ok(d, "auto . --resamples 200 -o out --json");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["report"]["best_model"], "m1");
+    says(v["report"]["verdict"].as_str().unwrap(), "use m1 alone");
+}

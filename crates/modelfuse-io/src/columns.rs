@@ -182,10 +182,17 @@ fn check_names(names: &[String]) -> Result<HashMap<&str, usize>> {
     let mut index = HashMap::with_capacity(names.len());
     for (j, name) in names.iter().enumerate() {
         if name.is_empty() {
-            // pandas writes its index as an unnamed first column; say so.
+            // pandas writes its index as an unnamed first column; a last one
+            // is most often a separator at the end of every line.
+            let hint = if j == 0 {
+                " (a pandas index? write with index=False)"
+            } else if j + 1 == names.len() {
+                " (a separator at the end of the line?)"
+            } else {
+                ""
+            };
             return Err(Error::format(format!(
-                "expected a name for every column, found column {} unnamed (a pandas index? \
-                 write with index=False)",
+                "expected a name for every column, found column {} unnamed{hint}",
                 j + 1
             )));
         }
@@ -263,6 +270,7 @@ mod tests {
         insta::assert_snapshot!(err(&["id", "label", "value"]), @"expected a 'label' column (hard predictions) or a 'value' column (regression), found both");
         insta::assert_snapshot!(err(&["id", "pos", "value"]), @"expected class columns or a 'value' column, found both: [id, pos, value]");
         insta::assert_snapshot!(err(&["", "id", "pos"]), @"expected a name for every column, found column 1 unnamed (a pandas index? write with index=False)");
+        insta::assert_snapshot!(err(&["id", "pos", ""]), @"expected a name for every column, found column 3 unnamed (a separator at the end of the line?)");
         insta::assert_snapshot!(err(&["id", "pos", "pos"]), @"column 'pos': expected unique column names, found 'pos' as columns 2 and 3");
     }
 

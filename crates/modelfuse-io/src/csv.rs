@@ -332,6 +332,11 @@ pub(crate) fn read_labels(path: &Path, delimiter: u8) -> Result<rows::Table> {
 
 /// Decodes one field as UTF-8, naming the first bad byte.
 fn decode(bytes: &[u8]) -> Result<&str> {
+    if bytes.contains(&0) {
+        return Err(Error::parse(
+            "expected text, found a NUL byte (a binary file, or text saved as UTF-16? save it as UTF-8)",
+        ));
+    }
     std::str::from_utf8(bytes).map_err(|e| {
         let bad = bytes[e.valid_up_to()];
         Error::parse(format!(

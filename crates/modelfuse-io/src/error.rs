@@ -154,7 +154,7 @@ impl Error {
     }
 
     /// Attaches `path` unless a more precise one (a sidecar's) is already set.
-    pub(crate) fn or_path(mut self, path: &Path) -> Self {
+    pub fn or_path(mut self, path: &Path) -> Self {
         if self.0.path.is_none() {
             self.0.path = Some(path.to_path_buf());
         }

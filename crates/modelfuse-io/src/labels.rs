@@ -76,7 +76,7 @@ fn check(table: &Table) -> Result<()> {
         if entry.target.is_empty() {
             let message = match table.kind {
                 Target::Label => format!(
-                    "expected a label, found {empty} (write '|' for an empty set of labels)"
+                    "expected a label, found {empty} (with --multilabel, write '|' for an empty set of labels)"
                 ),
                 Target::Value => format!("expected a number, found {empty}"),
             };
@@ -143,7 +143,7 @@ mod tests {
         );
         insta::assert_snapshot!(
             err("y.csv", "id,label\n1,a\n2, \n"),
-            @"dir/y.csv: line 3, column 'label': expected a label, found an empty cell (write '|' for an empty set of labels)"
+            @"dir/y.csv: line 3, column 'label': expected a label, found an empty cell (with --multilabel, write '|' for an empty set of labels)"
         );
         insta::assert_snapshot!(
             err("y.csv", "id,value\n1,0.5\n2,high\n"),

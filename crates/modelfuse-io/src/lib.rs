@@ -132,7 +132,7 @@ pub use inputs::{Skipped, expand_files, expand_inputs, expand_inputs_noting, sys
 pub use labels::read_labels;
 pub use parquet::ROW_GROUP_ROWS;
 pub use rows::MULTILABEL_THRESHOLD;
-pub use text::{MAX_TEXT_BYTES, read_text};
+pub use text::{MAX_TEXT_BYTES, decode_text, read_text};
 pub use write::{write_predictions, write_predictions_csv};
 
 /// Reads one model's predictions; the model is named after the file stem

@@ -64,15 +64,35 @@ fn read_inner(path: &Path) -> Result<String> {
             MAX_TEXT_BYTES >> 30
         )));
     }
+    decode_text(bytes)
+}
+
+/// Decodes a whole text input read by other means (standard input) as
+/// [`read_text`] decodes a file: UTF-8, a leading byte order mark dropped,
+/// and no NUL byte (found in binary files and in text saved as UTF-16, which
+/// is otherwise often valid UTF-8 and would be read as garbled text).
+///
+/// # Errors
+///
+/// [`ErrorKind::Parse`](crate::ErrorKind::Parse) naming the line and byte
+/// offset of the first byte that is not UTF-8, or of the first NUL byte.
+pub fn decode_text(bytes: Vec<u8>) -> Result<String> {
+    let line_of =
+        |bytes: &[u8], at: usize| 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return Err(Error::parse(format!(
+            "expected text, found a NUL byte at byte offset {at} (a binary file, or text saved as UTF-16? save it as UTF-8)"
+        ))
+        .at_line(line_of(&bytes, at)));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
-        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
         Error::parse(format!(
             "expected UTF-8 text, found byte 0x{:02x} at byte offset {at}",
             bytes[at]
         ))
-        .at_line(line)
+        .at_line(line_of(bytes, at))
     })?;
     Ok(match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),
@@ -86,6 +106,18 @@ mod tests {
 
     use super::*;
     use crate::ErrorKind;
+
+    #[test]
+    fn a_nul_byte_is_refused_with_its_line_and_offset() {
+        // "ab\n" in UTF-16 LE is valid UTF-8 with NULs between the letters.
+        let e = decode_text(b"ok\na\0b\0".to_vec()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Parse);
+        assert_eq!(
+            e.to_string(),
+            "line 2: expected text, found a NUL byte at byte offset 4 (a binary file, or text saved as UTF-16? save it as UTF-8)"
+        );
+        assert_eq!(decode_text(b"\xef\xbb\xbfok\n".to_vec()).unwrap(), "ok\n");
+    }
 
     #[test]
     fn gzip_is_decompressed_by_extension() {

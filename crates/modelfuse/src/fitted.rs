@@ -229,6 +229,17 @@ impl FittedFuser {
                 ),
             ));
         }
+        if let Some(dup) =
+            (1..fitted.models.len()).find(|&i| fitted.models[..i].contains(&fitted.models[i]))
+        {
+            return Err(Error::new(
+                ErrorKind::Format,
+                format!(
+                    "expected distinct model names, found '{}' twice in \"models\"",
+                    fitted.models[dup]
+                ),
+            ));
+        }
         fitted.check()?;
         Ok(fitted)
     }
@@ -474,6 +485,17 @@ mod tests {
         assert_eq!(
             FittedFuser::from_json(&newer).unwrap_err().to_string(),
             "expected a fitted fuser of format version 1 or older, found version 9 (written by a newer modelfuse)"
+        );
+    }
+
+    #[test]
+    fn a_saved_fuser_naming_a_model_twice_fails_at_load() {
+        let text = r#"{"modelfuse": 1, "spec": {"method": "mean"}, "task": {"kind": "binary"}, "models": ["m", "m"], "classes": ["a", "b"], "state": {}}"#;
+        let e = FittedFuser::from_json(text).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Format);
+        assert_eq!(
+            e.to_string(),
+            "expected distinct model names, found 'm' twice in \"models\""
         );
     }
 

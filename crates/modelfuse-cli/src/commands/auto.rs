@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::cli::ReadArgs;
 use crate::load;
 use crate::output::{self, Staged, metrics_json, print_json};
-use crate::parse::parse;
+use crate::parse::{parse, whole};
 use crate::table::{Table, num};
 
 #[derive(Debug, Args)]
@@ -27,13 +27,13 @@ pub struct AutoArgs {
     #[arg(long, value_parser = parse::<Metric>, value_name = "METRIC")]
     pub metric: Option<Metric>,
     /// Outer cross-validation folds (default 5).
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<usize>, default_value_t = 5)]
     pub folds: usize,
     /// Seed of folds, bootstrap resamples and splits.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<u64>, default_value_t = 0)]
     pub seed: u64,
     /// Bootstrap resamples for intervals and paired tests.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<usize>, default_value_t = 1000)]
     pub resamples: usize,
     /// Where to write fuser.json, fused.csv and report.json.
     #[arg(short, long, value_name = "DIR", default_value = "modelfuse-out")]
@@ -130,6 +130,7 @@ pub fn run(args: AutoArgs) -> Result<()> {
             args.resamples
         );
     }
+    super::check_max_resamples(args.resamples)?;
     if args.folds < 2 {
         bail!("--folds {}: expected at least 2 outer folds", args.folds);
     }

@@ -17,7 +17,7 @@ use serde_json::json;
 use crate::cli::ReadArgs;
 use crate::load;
 use crate::output::{self, json_number, metrics_json, print_json};
-use crate::parse::{parse, parse_weights};
+use crate::parse::{parse, parse_weights, whole};
 use crate::table::{Table, num};
 
 #[derive(Debug, Args)]
@@ -167,10 +167,10 @@ pub struct AroundArgs {
     #[arg(long)]
     pub prune: bool,
     /// Cross-validation folds for pruning and output calibration (default 5).
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<usize>, default_value_t = 5)]
     pub folds: usize,
     /// Seed of every random choice (folds, splits, bags).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<u64>)]
     pub seed: Option<u64>,
 }
 
@@ -190,6 +190,12 @@ impl AroundArgs {
 }
 
 pub fn run(args: FitArgs) -> Result<()> {
+    if args.around.folds < 2 {
+        bail!(
+            "--folds {}: expected at least 2 folds (each is fitted on the others)",
+            args.around.folds
+        );
+    }
     // `--seed` is the fit's: it seeds the folds of pruning and calibration,
     // and the method's random choices (blending, selection).
     let spec = FuserSpec::from_options(args.method, args.settings.spec_options())?;

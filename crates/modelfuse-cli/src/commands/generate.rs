@@ -252,11 +252,29 @@ fn load_systems(inputs: &[PathBuf]) -> Result<Vec<Loaded>> {
             SystemOutput::from_nbest_jsonl(&name, &text)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
         } else {
+            no_lone_carriage_return(&path, &text)?;
             SystemOutput::from_lines(&name, &text)
         };
         loaded.push(Loaded { path, output });
     }
     Ok(loaded)
+}
+
+/// Refuses a carriage return that does not end a line with a line feed (old
+/// Mac line endings): read as part of a line, it would merge segments that
+/// sacrebleu (Python's universal newlines) reads apart.
+fn no_lone_carriage_return(path: &Path, text: &str) -> Result<()> {
+    let bytes = text.as_bytes();
+    if let Some(at) =
+        (0..bytes.len()).find(|&i| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+    {
+        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        bail!(
+            "{}: line {line}: expected lines ending in \\n or \\r\\n, found a carriage return (\\r) alone (old Mac line endings? convert the file to \\n)",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// Aligns the systems; a misalignment names the files and their line counts.
@@ -283,6 +301,7 @@ fn read_references(paths: &[PathBuf], n: usize) -> Result<Vec<Vec<String>>> {
         .iter()
         .map(|path| {
             let text = crate::load::text(path)?;
+            no_lone_carriage_return(path, &text)?;
             let lines: Vec<String> = text.lines().map(str::to_string).collect();
             if lines.len() != n {
                 bail!(

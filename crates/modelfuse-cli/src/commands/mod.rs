@@ -92,6 +92,22 @@ pub fn table_metrics(all: &[(Metric, f64)]) -> Vec<(Metric, f64)> {
         .collect()
 }
 
+/// The most bootstrap resamples `--resamples` accepts: far more than a 95%
+/// interval or a p-value needs, and few enough that the resampled scores of
+/// every candidate fit in memory (a larger number used to abort the process
+/// on a failed allocation).
+pub const MAX_RESAMPLES: usize = 100_000;
+
+/// Refuses a `--resamples` above [`MAX_RESAMPLES`].
+pub fn check_max_resamples(resamples: usize) -> anyhow::Result<()> {
+    if resamples > MAX_RESAMPLES {
+        anyhow::bail!(
+            "--resamples {resamples}: expected at most {MAX_RESAMPLES}; intervals and p-values stop changing long before, and more would not fit in memory"
+        );
+    }
+    Ok(())
+}
+
 /// A bootstrap p-value as text: `p = 0.034`, or `p < 0.002` when no
 /// resample went the other way (the smallest nonzero value of a two-sided
 /// p over `resamples` is `2 / resamples`; "0.000" would claim more).

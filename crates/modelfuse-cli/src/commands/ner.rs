@@ -21,7 +21,7 @@ use modelfuse_nlp::ner::{
 use serde_json::{Map, Value, json};
 
 use crate::output::{self, json_number, print_json};
-use crate::parse::{parse_nlp, parse_weights};
+use crate::parse::{parse_nlp, parse_weights, whole};
 use crate::table::Table;
 
 #[derive(Debug, Subcommand)]
@@ -164,7 +164,7 @@ pub struct FitArgs {
     #[arg(long = "half", value_name = "HALF", visible_alias = "sentences", value_enum, default_value_t = SentencesArg::All)]
     pub sentences: SentencesArg,
     /// The seed of the split into halves.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<u64>, default_value_t = 0)]
     pub seed: u64,
     /// The F1 that learning maximises.
     #[arg(long, value_enum, default_value_t = ModeArg::Conlleval)]
@@ -214,10 +214,10 @@ pub struct ReportArgs {
     #[arg(long = "labels", visible_alias = "gold", value_name = "FILE")]
     pub gold: Option<PathBuf>,
     /// The seed of the halves and of the bootstrap.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<u64>, default_value_t = 0)]
     pub seed: u64,
     /// Bootstrap resamples.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<usize>, default_value_t = 1000)]
     pub resamples: usize,
     /// How entities are read from tags (and the F1 learning maximises).
     #[arg(long, value_enum, default_value_t = ModeArg::Conlleval)]
@@ -568,6 +568,7 @@ fn fuse(args: FuseArgs) -> Result<()> {
 }
 
 fn report(args: ReportArgs) -> Result<()> {
+    super::check_max_resamples(args.resamples)?;
     let loaded = load(&args.input, args.gold.as_deref())?;
     let gold = loaded.gold()?;
     let mode = Mode::from(args.mode);

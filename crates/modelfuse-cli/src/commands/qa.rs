@@ -14,7 +14,7 @@ use modelfuse_nlp::qa::{
 use serde_json::{Value, json};
 
 use crate::output::{self, json_number, print_json};
-use crate::parse::{parse_nlp, parse_weights};
+use crate::parse::{parse_nlp, parse_weights, whole};
 use crate::table::Table;
 
 #[derive(Debug, Subcommand)]
@@ -145,7 +145,7 @@ pub struct FitArgs {
     )]
     pub questions: Questions,
     /// The seed of the halves.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<u64>, default_value_t = 0)]
     pub seed: u64,
     /// Where to save the fitted fuser (JSON).
     #[arg(short, long, value_name = "FILE")]
@@ -181,7 +181,7 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub dataset: DatasetArgs,
     /// The seed of the halves and of the bootstrap.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<u64>, default_value_t = 0)]
     pub seed: u64,
     /// Print JSON instead of tables.
     #[arg(long)]
@@ -255,6 +255,12 @@ fn load_systems(args: &SystemsArgs) -> Result<Loaded> {
 fn load_dataset(args: &DatasetArgs) -> Result<(Dataset, ScriptVersion)> {
     let text = crate::load::text(&args.dataset)?;
     let dataset = Dataset::parse(&text, &args.dataset.display().to_string())?;
+    if dataset.questions().is_empty() {
+        bail!(
+            "{}: expected at least one question (data → paragraphs → qas), found none",
+            args.dataset.display()
+        );
+    }
     let version = args
         .version
         .unwrap_or_else(|| ScriptVersion::for_dataset(&dataset));
