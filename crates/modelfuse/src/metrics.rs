@@ -1492,7 +1492,7 @@ mod tests {
     fn the_glance_set_is_the_report_sets_first_metric_and_its_log_loss() {
         for task in [
             Task::Binary,
-            Task::classification(5),
+            Task::Multiclass { n_classes: 5 },
             Task::Multilabel { n_labels: 3 },
             Task::Regression,
         ] {
