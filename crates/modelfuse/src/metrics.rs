@@ -500,8 +500,14 @@ pub fn log_loss(y_true: &[usize], proba: &[f32], n_classes: usize) -> f64 {
 /// and still gets [`log_loss`]'s value bit for bit: the same clipping, the
 /// same sum in the same order.
 pub(crate) fn true_class_log_loss(p_true: impl Iterator<Item = f32>, n: usize) -> f64 {
-    let sum: f64 = p_true.map(|p| -clip(p as f64).ln()).sum();
+    let sum: f64 = p_true.map(log_loss_term).sum();
     sum / n as f64
+}
+
+/// One sample's part of [`log_loss`]: minus the log of the (clipped)
+/// probability of its true class.
+fn log_loss_term(p_true: f32) -> f64 {
+    -clip(p_true as f64).ln()
 }
 
 /// The Brier score: the mean squared error of the probabilities
@@ -529,26 +535,28 @@ pub(crate) fn true_class_log_loss(p_true: impl Iterator<Item = f32>, n: usize) -
 /// ```
 pub fn brier(y_true: &[usize], proba: &[f32], n_classes: usize) -> f64 {
     assert_rows(y_true.len(), proba.len(), n_classes);
-    let rows = y_true.iter().zip(proba.chunks_exact(n_classes));
-    let sum: f64 = if n_classes == 2 {
+    let sum: f64 = y_true
+        .iter()
+        .zip(proba.chunks_exact(n_classes))
+        .map(|(&y, row)| brier_term(class_index(y, n_classes), row))
+        .sum();
+    sum / y_true.len() as f64
+}
+
+/// One sample's part of [`brier`]: its row's squared error against class
+/// `y`.
+fn brier_term(y: usize, row: &[f32]) -> f64 {
+    if row.len() == 2 {
         // Only the positive column: scikit-learn derives the other as 1 − p₁,
         // and f32 rows need not sum to exactly one.
-        rows.map(|(&y, row)| {
-            let target = if class_index(y, 2) == 1 { 1.0 } else { 0.0 };
-            (row[1] as f64 - target).powi(2)
-        })
-        .sum()
+        let target = if y == 1 { 1.0 } else { 0.0 };
+        (row[1] as f64 - target).powi(2)
     } else {
-        rows.map(|(&y, row)| {
-            let y = class_index(y, n_classes);
-            row.iter()
-                .enumerate()
-                .map(|(c, &p)| (p as f64 - if c == y { 1.0 } else { 0.0 }).powi(2))
-                .sum::<f64>()
-        })
-        .sum()
-    };
-    sum / y_true.len() as f64
+        row.iter()
+            .enumerate()
+            .map(|(c, &p)| (p as f64 - if c == y { 1.0 } else { 0.0 }).powi(2))
+            .sum::<f64>()
+    }
 }
 
 /// The top-label expected calibration error with [`ECE_BINS`] (15)
@@ -919,7 +927,7 @@ pub fn rmse(y_true: &[f64], y_pred: &[f32]) -> f64 {
     let sum: f64 = y_true
         .iter()
         .zip(y_pred)
-        .map(|(&y, &p)| (y - p as f64).powi(2))
+        .map(|(&y, &p)| squared_error(y, p))
         .sum();
     (sum / y_true.len() as f64).sqrt()
 }
@@ -934,9 +942,17 @@ pub fn mae(y_true: &[f64], y_pred: &[f32]) -> f64 {
     let sum: f64 = y_true
         .iter()
         .zip(y_pred)
-        .map(|(&y, &p)| (y - p as f64).abs())
+        .map(|(&y, &p)| absolute_error(y, p))
         .sum();
     sum / y_true.len() as f64
+}
+
+fn squared_error(y: f64, p: f32) -> f64 {
+    (y - p as f64).powi(2)
+}
+
+fn absolute_error(y: f64, p: f32) -> f64 {
+    (y - p as f64).abs()
 }
 
 /// The coefficient of determination, `1 − Σ(y − ŷ)² / Σ(y − ȳ)²`
@@ -1219,6 +1235,63 @@ pub fn score_rows(
         return Err(not_applicable(metric, template.task()));
     }
     input.value(metric)
+}
+
+/// A metric that is a function of the sum of per-sample terms: the mean
+/// (log-loss, accuracy, Brier, MAE) or the root of the mean (RMSE).
+pub(crate) struct SampleTerms {
+    terms: Vec<f64>,
+    root: bool,
+}
+
+impl SampleTerms {
+    /// The metric on the samples `picks` (with repeats, in that order): bit
+    /// for bit what [`score_rows`] gives on those rows and targets gathered
+    /// in that order, since it sums the same terms in the same order.
+    pub(crate) fn on(&self, picks: &[usize]) -> f64 {
+        let sum: f64 = picks.iter().map(|&i| self.terms[i]).sum();
+        let mean = sum / picks.len() as f64;
+        if self.root { mean.sqrt() } else { mean }
+    }
+}
+
+/// The per-sample terms of `metric` on `rows` when it has them, so that a
+/// bootstrap resample costs a gather and a sum instead of a copy of every
+/// row and the metric again; `None` for the others (ROC-AUC, F1, ECE, R²,
+/// multilabel tasks). Call it only on rows and targets that
+/// [`score_rows`] accepted.
+pub(crate) fn sample_terms(
+    metric: Metric,
+    template: &Predictions,
+    rows: &[f32],
+    targets: &Targets,
+) -> Option<SampleTerms> {
+    let k = template.n_outputs();
+    let task = template.task();
+    let (terms, root): (Vec<f64>, bool) = match targets {
+        Targets::Classes(y) if task.is_single_label() => {
+            let by_row = y.iter().zip(rows.chunks_exact(k));
+            let terms = match metric {
+                Metric::LogLoss => by_row.map(|(&c, row)| log_loss_term(row[c])).collect(),
+                Metric::Accuracy => by_row
+                    .map(|(&c, row)| if argmax(row) == c { 1.0 } else { 0.0 })
+                    .collect(),
+                Metric::Brier => by_row.map(|(&c, row)| brier_term(c, row)).collect(),
+                _ => return None,
+            };
+            (terms, false)
+        }
+        Targets::Values(y) if task == Task::Regression && k == 1 => {
+            let pairs = y.iter().zip(rows);
+            match metric {
+                Metric::Rmse => (pairs.map(|(&y, &p)| squared_error(y, p)).collect(), true),
+                Metric::Mae => (pairs.map(|(&y, &p)| absolute_error(y, p)).collect(), false),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    Some(SampleTerms { terms, root })
 }
 
 /// Every metric of [`Metric::report_set`] for the task, in that order.

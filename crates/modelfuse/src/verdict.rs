@@ -382,12 +382,49 @@ fn check(opts: &BootstrapOptions) -> Result<()> {
     Ok(())
 }
 
+/// Resample `r`'s samples: `n` draws with replacement from the resample's
+/// own stream, so that every resampling path draws the same ones.
+fn draw_picks(rng: &Rng, r: usize, n: usize) -> Vec<usize> {
+    let mut draw = rng.fork(r as u64);
+    (0..n).map(|_| draw.below(n)).collect()
+}
+
 /// The scores of every block in `rows` on each resample, in resample order;
 /// `None` where the metric is undefined for some block.
 ///
 /// The inputs were scored on all samples first, so the only error left for
 /// a resample is an undefined metric; any other is passed on all the same.
 fn resampled(
+    template: &Predictions,
+    targets: &Targets,
+    opts: &BootstrapOptions,
+    rows: &[&[f32]],
+    metric: Metric,
+) -> Result<Vec<Option<Vec<f64>>>> {
+    let n = template.n_samples();
+    let rng = Rng::new(opts.seed);
+    // A metric that is a mean of per-sample terms is resampled from them:
+    // the same picks and the same sums, so the same values, at the cost of
+    // a gather instead of a copy of every row and the metric again.
+    let terms: Option<Vec<metrics::SampleTerms>> = rows
+        .iter()
+        .map(|block| metrics::sample_terms(metric, template, block, targets))
+        .collect();
+    if let Some(terms) = terms {
+        return Ok((0..opts.n_resamples)
+            .into_par_iter()
+            .map(|r| {
+                let picks = draw_picks(&rng, r, n);
+                Some(terms.iter().map(|t| t.on(&picks)).collect())
+            })
+            .collect());
+    }
+    resampled_by_rows(template, targets, opts, rows, metric)
+}
+
+/// [`resampled`] for any metric: each resample's rows are gathered and
+/// scored again.
+fn resampled_by_rows(
     template: &Predictions,
     targets: &Targets,
     opts: &BootstrapOptions,
@@ -402,8 +439,7 @@ fn resampled(
         .map_init(
             || vec![0f32; n * k],
             |buf, r| {
-                let mut draw = rng.fork(r as u64);
-                let picks: Vec<usize> = (0..n).map(|_| draw.below(n)).collect();
+                let picks = draw_picks(&rng, r, n);
                 // A resample has as many samples as the template, so the
                 // template still describes it: only the order and
                 // multiplicity of rows change.
@@ -504,6 +540,76 @@ mod tests {
                 [1.0 - p_pos, p_pos]
             })
             .collect()
+    }
+
+    #[test]
+    fn per_sample_terms_resample_to_the_same_bits_as_the_rows() {
+        // The fast path must give exactly what scoring the gathered rows
+        // gives, for every metric it takes and both kinds of targets.
+        let opts = BootstrapOptions {
+            n_resamples: 64,
+            confidence: 0.95,
+            seed: 5,
+        };
+        let y: Vec<usize> = (0..257).map(|i| (i * 7) % 3).collect();
+        let mut rng = Rng::new(9);
+        let mut rows = || -> Vec<f32> {
+            (0..y.len())
+                .flat_map(|_| {
+                    let r = [rng.next_f64(), rng.next_f64(), rng.next_f64() * 1e-9];
+                    let s: f64 = r.iter().sum();
+                    r.map(|x| (x / s) as f32)
+                })
+                .collect()
+        };
+        let (a, b) = (rows(), rows());
+        let multi = Predictions::new(
+            Task::Multiclass { n_classes: 3 },
+            vec!["a".into(), "b".into()],
+            (0..y.len()).map(|i| i.to_string()).collect(),
+            vec!["x".into(), "y".into(), "z".into()],
+            [a, b].concat(),
+        )
+        .unwrap();
+        let yb: Vec<usize> = (0..300).map(|i| i % 2).collect();
+        let bin = binary(&[&noisy(&yb, 0.8, 1), &noisy(&yb, 0.6, 2)]);
+        let values: Vec<f64> = (0..200).map(|i| (i as f64 * 0.37).sin() * 5.0).collect();
+        let reg = Predictions::new(
+            Task::Regression,
+            vec!["a".into(), "b".into()],
+            (0..values.len()).map(|i| i.to_string()).collect(),
+            vec!["value".into()],
+            values
+                .iter()
+                .map(|v| (v + 0.3) as f32)
+                .chain(values.iter().map(|v| (v * 0.9) as f32))
+                .collect(),
+        )
+        .unwrap();
+        let cases = [
+            (&multi, Targets::Classes(y.clone()), Metric::LogLoss),
+            (&multi, Targets::Classes(y.clone()), Metric::Accuracy),
+            (&multi, Targets::Classes(y.clone()), Metric::Brier),
+            (&bin, Targets::Classes(yb.clone()), Metric::LogLoss),
+            (&bin, Targets::Classes(yb.clone()), Metric::Brier),
+            (&reg, Targets::Values(values.clone()), Metric::Rmse),
+            (&reg, Targets::Values(values.clone()), Metric::Mae),
+        ];
+        for (p, t, metric) in cases {
+            let blocks = [p.model(0), p.model(1)];
+            assert!(metrics::sample_terms(metric, p, blocks[0], &t).is_some());
+            let fast = resampled(p, &t, &opts, &blocks, metric).unwrap();
+            let slow = resampled_by_rows(p, &t, &opts, &blocks, metric).unwrap();
+            let bits = |v: &[Option<Vec<f64>>]| -> Vec<u64> {
+                v.iter().flatten().flatten().map(|x| x.to_bits()).collect()
+            };
+            assert_eq!(bits(&fast), bits(&slow), "{metric}");
+            assert_eq!(bits(&fast).len(), 2 * opts.n_resamples, "{metric}");
+        }
+        // The others keep the row path.
+        let t = Targets::Classes(y.clone());
+        assert!(metrics::sample_terms(Metric::RocAuc, &multi, multi.model(0), &t).is_none());
+        assert!(metrics::sample_terms(Metric::F1Macro, &multi, multi.model(0), &t).is_none());
     }
 
     #[test]
