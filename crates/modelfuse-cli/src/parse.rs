@@ -29,6 +29,16 @@ pub fn whole<T: std::str::FromStr>(s: &str) -> Result<T, String> {
         .map_err(|_| format!("expected a whole number, 0 or more, found '{s}'"))
 }
 
+/// Parses a positive number of seconds (`90`, `2.5`).
+pub fn seconds(s: &str) -> Result<std::time::Duration, String> {
+    let expected = || format!("expected a positive number of seconds, found '{s}'");
+    let x: f64 = s.trim().parse().map_err(|_| expected())?;
+    if x.is_nan() || x <= 0.0 || x.is_infinite() {
+        return Err(expected());
+    }
+    std::time::Duration::try_from_secs_f64(x).map_err(|_| expected())
+}
+
 /// Parses `name=weight,name=weight`.
 pub fn parse_weights(s: &str) -> Result<NamedWeights, String> {
     let mut map = BTreeMap::new();

@@ -507,3 +507,50 @@ fn auto_without_a_folder_says_what_it_runs_on_from_any_directory() {
     );
     assert!(!tmp.path().join("out").exists());
 }
+
+/// `auto --budget`: once the time is spent, the candidates not started are
+/// listed as not evaluated, the verdict says it is the best found within the
+/// budget, and report.json records the budget and how many were cut. A
+/// budget far too small to start any fuser cuts every one of them.
+#[test]
+fn auto_with_a_budget_says_what_it_did_not_evaluate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let stdout = stdout_of(
+        modelfuse()
+            .arg("auto")
+            .arg(repo().join("examples/banking77"))
+            .args(["--resamples", "200", "--budget", "0.000001", "-o"])
+            .arg(&out),
+    );
+    assert!(
+        stdout.contains("this is the best found within the time budget of 0.000001 s"),
+        "{stdout}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["settings"]["budget_seconds"], 0.000001);
+    let r = &report["report"];
+    let skipped = r["skipped"].as_array().unwrap();
+    let cut = r["budget_cut"].as_u64().unwrap() as usize;
+    assert!(
+        cut > 0 && cut == skipped.len(),
+        "{cut} of {}",
+        skipped.len()
+    );
+    assert!(
+        skipped
+            .iter()
+            .all(|s| s["reason"] == "not evaluated: the time budget of 0.000001 s was spent")
+    );
+    // No fuser was evaluated: the recommendation is the best model.
+    assert_eq!(r["recommendation"]["kind"], "model");
+    assert!(
+        r["leaderboard"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["kind"] == "model")
+    );
+    assert!(out.join("fuser.json").exists() && out.join("fused.csv").exists());
+}

@@ -49,6 +49,14 @@ pub struct AutoOptions {
     pub resamples: usize,
     /// The candidate fusers; `None` for [`default_candidates`].
     pub candidates: Option<Vec<Candidate>>,
+    /// Time allowed for the search, from its start: once it is spent, the
+    /// candidates not yet started are not evaluated (each listed in
+    /// [`AutoReport::skipped`], and [`AutoReport::budget_cut`] counts them),
+    /// and the verdict is the best found so far, saying so. It is checked
+    /// before each candidate, so one that has started finishes, and the
+    /// recommended fuser is then refitted on all rows. `None`: no limit, and
+    /// the report depends only on the inputs and the seed.
+    pub budget: Option<std::time::Duration>,
 }
 
 impl Default for AutoOptions {
@@ -59,6 +67,7 @@ impl Default for AutoOptions {
             seed: 0,
             resamples: 1000,
             candidates: None,
+            budget: None,
         }
     }
 }
@@ -264,6 +273,9 @@ pub struct AutoReport {
     pub leaderboard: Vec<Entry>,
     /// Candidates that could not be evaluated.
     pub skipped: Vec<Skipped>,
+    /// How many candidates were not evaluated because the
+    /// [budget](AutoOptions::budget) was spent (they are among `skipped`).
+    pub budget_cut: usize,
     /// What to use.
     pub recommendation: Recommendation,
     /// One sentence saying it.
@@ -287,6 +299,7 @@ pub fn search(
     opts: &AutoOptions,
     mut progress: impl FnMut(usize, usize, &str),
 ) -> Result<AutoReport> {
+    let started = std::time::Instant::now();
     let task = preds.task();
     let metric = opts.metric.unwrap_or_else(|| default_metric(preds));
     if !metric.applies_to(task) {
@@ -330,10 +343,22 @@ pub fn search(
     let best_rows = preds.model(best_m);
 
     let mut skipped = Vec::new();
+    let mut budget_cut = 0;
     let train_rows = preds.n_samples() - preds.n_samples() / folds.len().max(1);
     for (c, cand) in candidates.iter().enumerate() {
         let name = cand.name(task);
         progress(preds.n_models() + c, total, &name);
+        if let Some(budget) = opts.budget.filter(|b| started.elapsed() >= *b) {
+            budget_cut += 1;
+            skipped.push(Skipped {
+                name,
+                reason: format!(
+                    "not evaluated: the time budget of {} s was spent",
+                    budget.as_secs_f64()
+                ),
+            });
+            continue;
+        }
         if let Some(reason) = too_big(cand, preds, train_rows) {
             skipped.push(Skipped { name, reason });
             continue;
@@ -416,6 +441,14 @@ pub fn search(
         }
     };
     progress(total, total, "done");
+    let verdict = match (budget_cut, opts.budget) {
+        (0, _) | (_, None) => verdict,
+        (cut, Some(budget)) => format!(
+            "{verdict}; this is the best found within the time budget of {} s: {cut} of {} candidate fusers were not evaluated",
+            budget.as_secs_f64(),
+            candidates.len()
+        ),
+    };
     Ok(AutoReport {
         metric,
         folds: folds.len(),
@@ -423,6 +456,7 @@ pub fn search(
         best_model: best_name,
         leaderboard,
         skipped,
+        budget_cut,
         recommendation,
         verdict,
         fitted: Some(fitted),

@@ -35,6 +35,12 @@ pub struct AutoArgs {
     /// Bootstrap resamples for intervals and paired tests.
     #[arg(long, allow_negative_numbers = true, value_parser = whole::<usize>, default_value_t = 1000)]
     pub resamples: usize,
+    /// Seconds the search may take: candidates not started by then are not
+    /// evaluated, and the verdict is the best found so far, saying so (a
+    /// candidate that has started finishes). Default: no limit, and the
+    /// result depends only on the inputs and the seed.
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::parse::seconds, value_name = "SECONDS")]
+    pub budget: Option<std::time::Duration>,
     /// Where to write fuser.json, fused.csv and report.json.
     #[arg(short, long, value_name = "DIR", default_value = "modelfuse-out")]
     pub output: PathBuf,
@@ -188,6 +194,7 @@ pub fn run(args: AutoArgs) -> Result<()> {
         seed: args.seed,
         resamples: args.resamples,
         candidates: None,
+        budget: args.budget,
     };
 
     let step = crate::progress::Step::start("searching fusers");
@@ -230,6 +237,7 @@ pub fn run(args: AutoArgs) -> Result<()> {
             "folds": args.folds,
             "resamples": args.resamples,
             "metric": report.metric.name(),
+            "budget_seconds": args.budget.map(|b| b.as_secs_f64()),
         },
         "report": report,
         "test": test_result.as_ref().map(|(n, s)| json!({
