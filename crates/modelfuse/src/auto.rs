@@ -324,9 +324,10 @@ pub fn search(
     // Single models: their predictions are already out of sample.
     let mut leaderboard = Vec::new();
     let mut best: Option<(usize, f64)> = None;
-    for m in 0..preds.n_models() {
-        progress(m, total, &preds.models()[m]);
-        let score = verdict::bootstrap_interval(metric, preds, preds.model(m), targets, &boot)?;
+    progress(0, total, "the single models");
+    let blocks: Vec<&[f32]> = (0..preds.n_models()).map(|m| preds.model(m)).collect();
+    let scores = verdict::bootstrap_intervals(metric, preds, &blocks, targets, &boot)?;
+    for (m, score) in scores.into_iter().enumerate() {
         if best.is_none_or(|(_, b)| metric.better(score.estimate, b)) {
             best = Some((m, score.estimate));
         }

@@ -196,6 +196,56 @@ pub fn bootstrap_interval(
     })
 }
 
+/// [`bootstrap_interval`] of several predictors on the same samples, in
+/// order: each result is the one [`bootstrap_interval`] gives alone. A
+/// metric that is a mean of per-sample terms (log-loss, accuracy, Brier,
+/// MAE, RMSE) draws each resample once for all of them, so scoring many
+/// models costs little more than one; other metrics score each on its own.
+///
+/// # Errors
+///
+/// As [`bootstrap_interval`], for the first predictor that fails.
+pub fn bootstrap_intervals(
+    metric: Metric,
+    template: &Predictions,
+    rows: &[&[f32]],
+    targets: &Targets,
+    opts: &BootstrapOptions,
+) -> Result<Vec<Interval>> {
+    check(opts)?;
+    let estimates = rows
+        .iter()
+        .map(|r| metrics::score_rows(metric, template, r, targets))
+        .collect::<Result<Vec<f64>>>()?;
+    let shared = !rows.is_empty()
+        && rows
+            .iter()
+            .all(|r| metrics::sample_terms(metric, template, r, targets).is_some());
+    if !shared {
+        return rows
+            .iter()
+            .map(|r| bootstrap_interval(metric, template, r, targets, opts))
+            .collect();
+    }
+    // Defined on every resample (a mean of terms), so no resample is lost.
+    let outcomes = resampled(template, targets, opts, rows, metric)?;
+    estimates
+        .into_iter()
+        .enumerate()
+        .map(|(b, estimate)| {
+            let mut values: Vec<f64> = outcomes.iter().flatten().map(|v| v[b]).collect();
+            let resamples_undefined = opts.n_resamples - values.len();
+            let (low, high) = bounds(&mut values, metric, opts)?;
+            Ok(Interval {
+                estimate,
+                low,
+                high,
+                resamples_undefined,
+            })
+        })
+        .collect()
+}
+
 /// Compares two predictors on the same samples with a paired bootstrap:
 /// each resample scores both `rows_a` and `rows_b`, and the interval and
 /// p-value are those of the per-resample gain of `a` over `b` (see
@@ -540,6 +590,28 @@ mod tests {
                 [1.0 - p_pos, p_pos]
             })
             .collect()
+    }
+
+    #[test]
+    fn intervals_of_many_predictors_are_each_ones_interval_alone() {
+        let y: Vec<usize> = (0..300).map(|i| i % 2).collect();
+        let models: Vec<Vec<f32>> = (0..4).map(|m| noisy(&y, 0.6 + 0.1 * m as f64, m)).collect();
+        let p = binary(&models.iter().map(|m| m.as_slice()).collect::<Vec<_>>());
+        let t = Targets::Classes(y);
+        let opts = BootstrapOptions {
+            n_resamples: 300,
+            confidence: 0.9,
+            seed: 3,
+        };
+        let blocks: Vec<&[f32]> = (0..4).map(|m| p.model(m)).collect();
+        // Shared draws (log-loss, accuracy) and one at a time (ROC-AUC).
+        for metric in [Metric::LogLoss, Metric::Accuracy, Metric::RocAuc] {
+            let all = bootstrap_intervals(metric, &p, &blocks, &t, &opts).unwrap();
+            for (m, got) in all.iter().enumerate() {
+                let alone = bootstrap_interval(metric, &p, blocks[m], &t, &opts).unwrap();
+                assert_eq!(got, &alone, "{metric}, model {m}");
+            }
+        }
     }
 
     #[test]
