@@ -20,12 +20,16 @@
 //! validation rows), which slightly favours the baseline: a fusion that wins
 //! against it wins honestly.
 
+use std::cell::Cell;
+use std::time::Instant;
+
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::fit::prune::PruneOptions;
-use crate::fit::{self, FitOptions, cv};
+use crate::fit::{FitOptions, cv};
 use crate::fitted::FittedFuser;
+use crate::fuser::Fitted;
 use crate::fusers::method::NamedWeights;
 use crate::fusers::{
     BlendingParams, MetaModel, OptimizedParams, RankParams, ScoreWeightedParams, SelectionParams,
@@ -53,8 +57,9 @@ pub struct AutoOptions {
     /// candidates not yet started are not evaluated (each listed in
     /// [`AutoReport::skipped`], and [`AutoReport::budget_cut`] counts them),
     /// and the verdict is the best found so far, saying so. It is checked
-    /// before each candidate, so one that has started finishes, and the
-    /// recommended fuser is then refitted on all rows. `None`: no limit, and
+    /// before each candidate and each of its folds, so a candidate that runs
+    /// out of time stops at its next fold (and is listed with how far it
+    /// got); the recommended fuser is then refitted on all rows. `None`: no limit, and
     /// the report depends only on the inputs and the seed.
     pub budget: Option<std::time::Duration>,
 }
@@ -299,7 +304,8 @@ pub fn search(
     opts: &AutoOptions,
     mut progress: impl FnMut(usize, usize, &str),
 ) -> Result<AutoReport> {
-    let started = std::time::Instant::now();
+    let started = Instant::now();
+    let deadline = opts.budget.map(|b| started + b);
     let task = preds.task();
     let metric = opts.metric.unwrap_or_else(|| default_metric(preds));
     if !metric.applies_to(task) {
@@ -364,19 +370,36 @@ pub fn search(
             skipped.push(Skipped { name, reason });
             continue;
         }
-        let evaluated = fit::out_of_fold(
-            &cand.spec,
-            &cand.options(metric, opts.seed),
-            preds,
-            targets,
-            &folds,
-        )
-        .and_then(|oof| {
-            let score = verdict::bootstrap_interval(metric, preds, oof.model(0), targets, &boot)?;
-            let gain =
-                verdict::paired_comparison(metric, preds, oof.model(0), best_rows, targets, &boot)?;
-            Ok((score, gain))
-        });
+        // `fit::out_of_fold`, with the budget checked before each fold too:
+        // a slow candidate stops at the next fold once the time is spent.
+        let cand_options = cand.options(metric, opts.seed);
+        let (folds_done, out_of_time) = (Cell::new(0usize), Cell::new(false));
+        let evaluated =
+            cv::cross_val_predict(preds, targets, &folds, |train, train_targets, test| {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    out_of_time.set(true);
+                    return Err(Error::invalid_value("the time budget was spent"));
+                }
+                let fused = cand
+                    .spec
+                    .fit_with(train, Some(train_targets), &cand_options)?
+                    .predict(test)?;
+                folds_done.set(folds_done.get() + 1);
+                Ok(fused)
+            })
+            .and_then(|oof| {
+                let score =
+                    verdict::bootstrap_interval(metric, preds, oof.model(0), targets, &boot)?;
+                let gain = verdict::paired_comparison(
+                    metric,
+                    preds,
+                    oof.model(0),
+                    best_rows,
+                    targets,
+                    &boot,
+                )?;
+                Ok((score, gain))
+            });
         match evaluated {
             Ok((score, gain)) => leaderboard.push(Entry {
                 name,
@@ -385,6 +408,18 @@ pub fn search(
                 score,
                 gain: Some(gain),
             }),
+            Err(_) if out_of_time.get() => {
+                budget_cut += 1;
+                skipped.push(Skipped {
+                    name,
+                    reason: format!(
+                        "stopped after {} of {} folds: the time budget of {} s was spent",
+                        folds_done.get(),
+                        folds.len(),
+                        opts.budget.map_or(0.0, |b| b.as_secs_f64())
+                    ),
+                });
+            }
             Err(e) => skipped.push(Skipped {
                 name,
                 reason: e.to_string(),
