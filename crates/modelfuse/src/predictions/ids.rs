@@ -7,9 +7,10 @@ use std::borrow::Cow;
 ///
 /// A file without ids (an `.npy` array without an `.ids.txt` sidecar, say)
 /// names its rows by their number: [`Ids::Rows`] says so without holding a
-/// string per row, which is what lets [`Predictions::from_outputs`]
-/// (super::Predictions::from_outputs) align models whose rows are all
-/// numbered alike without hashing, comparing or sorting anything.
+/// string per row, which is what lets
+/// [`Predictions::from_outputs`](super::Predictions::from_outputs) align
+/// models whose rows are all numbered alike without hashing, comparing or
+/// sorting anything.
 ///
 /// Two `Ids` are equal when they list the same ids in the same order, however
 /// they are stored: `Ids::Rows(2) == Ids::from(vec!["0".to_string(), "1".into()])`.
