@@ -296,7 +296,14 @@ pub(crate) fn read_table(
         Layout::Labels { .. } => Content::Labels(labels),
         Layout::Values { .. } => Content::Values(values),
     };
-    Ok((ModelOutput { name, ids, content }, segments))
+    Ok((
+        ModelOutput {
+            name,
+            ids: ids.into(),
+            content,
+        },
+        segments,
+    ))
 }
 
 /// Reads a CSV/TSV labels file into entries positioned by line.

@@ -45,7 +45,7 @@ use std::fs::{self, File};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use modelfuse::{Content, ModelOutput};
+use modelfuse::{Content, Ids, ModelOutput};
 use ndarray_npy::npy::header::Header;
 use zip::{CompressionMethod, ZipArchive};
 
@@ -556,8 +556,9 @@ fn build(
                 None => prefixed(e, "ids"),
             });
         }
-        Some(ids) => ids.names,
-        None => (0..n).map(|i| i.to_string()).collect(),
+        Some(ids) => Ids::Names(ids.names),
+        // Rows are named by their number, "0" to "n-1": no string per row.
+        None => Ids::Rows(n),
     };
     Ok(ModelOutput { name, ids, content })
 }
@@ -688,6 +689,8 @@ mod tests {
         let out = read_predictions(&path).unwrap();
         assert_eq!(out.name, "bert");
         assert_eq!(out.ids, ["0", "1", "2"]);
+        // Numbered rows, without a string per row.
+        assert!(matches!(out.ids, Ids::Rows(3)), "{:?}", out.ids);
         assert_eq!(
             out.content,
             Content::Scores {

@@ -47,7 +47,7 @@ use crate::{FileFormat, npy_write, parquet, write_atomic};
 ///
 /// let output = ModelOutput {
 ///     name: "fused".into(),
-///     ids: vec!["a".into(), "b".into()],
+///     ids: vec!["a", "b"].into(),
 ///     content: Content::Scores {
 ///         columns: vec!["neg".into(), "pos".into()],
 ///         values: vec![0.25, 0.75, 0.5, 0.5],
@@ -252,7 +252,7 @@ mod tests {
     fn write_refuses_several_models_and_unknown_formats() {
         let one = |name: &str| ModelOutput {
             name: name.into(),
-            ids: vec!["1".into()],
+            ids: vec!["1"].into(),
             content: Content::Values(vec![1.0]),
         };
         let two =

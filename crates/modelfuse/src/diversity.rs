@@ -215,7 +215,7 @@ pub struct DiversityReport {
 ///
 /// let model = |name: &str, labels: [&str; 4]| ModelOutput {
 ///     name: name.into(),
-///     ids: vec!["1".into(), "2".into(), "3".into(), "4".into()],
+///     ids: vec!["1", "2", "3", "4"].into(),
 ///     content: Content::Labels(labels.iter().map(|s| s.to_string()).collect()),
 /// };
 /// let preds = Predictions::from_outputs(
@@ -859,7 +859,7 @@ mod tests {
             .iter()
             .map(|(name, labels)| ModelOutput {
                 name: name.to_string(),
-                ids: ids(labels.len()),
+                ids: ids(labels.len()).into(),
                 content: Content::Labels(labels.iter().map(|l| l.to_string()).collect()),
             })
             .collect();
@@ -875,7 +875,7 @@ mod tests {
             .iter()
             .map(|(name, values)| ModelOutput {
                 name: name.to_string(),
-                ids: ids(values.len()),
+                ids: ids(values.len()).into(),
                 content: Content::Values(values.to_vec()),
             })
             .collect();
@@ -1073,7 +1073,7 @@ mod tests {
     fn multilabel_cells_are_decisions_at_one_half() {
         let model = |name: &str, values: Vec<f32>| ModelOutput {
             name: name.into(),
-            ids: ids(2),
+            ids: ids(2).into(),
             content: Content::Scores {
                 columns: vec!["x".into(), "y".into()],
                 values,
@@ -1212,7 +1212,7 @@ mod tests {
         };
         let out = ModelOutput {
             name: "a".into(),
-            ids: ids(1),
+            ids: ids(1).into(),
             content: Content::Labels(vec!["x|y".into()]),
         };
         let p = Predictions::from_outputs(vec![out], &opts).unwrap();

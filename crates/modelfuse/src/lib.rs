@@ -43,7 +43,7 @@
 //!
 //! let model = |name: &str, p: [f32; 4]| ModelOutput {
 //!     name: name.into(),
-//!     ids: vec!["a".into(), "b".into()],
+//!     ids: vec!["a", "b"].into(),
 //!     content: Content::Scores {
 //!         columns: vec!["neg".into(), "pos".into()],
 //!         values: p.to_vec(),
@@ -86,7 +86,7 @@ pub use fuser::{Fitted, Fuser};
 pub use fusers::FittedState;
 pub use fusers::method::{MethodParams, NamedWeights, SpecOptions};
 pub use predictions::{
-    BuildOptions, Content, ModelOutput, Predictions, SUM_TOLERANCE, Targets, Task, TaskHint,
+    BuildOptions, Content, Ids, ModelOutput, Predictions, SUM_TOLERANCE, Targets, Task, TaskHint,
     argmax, canonical_class, id_order,
 };
 pub use spec::{FuserSpec, Method};

@@ -148,7 +148,7 @@ fn build(case: &Case) -> (Predictions, Targets) {
         .iter()
         .map(|(name, values)| ModelOutput {
             name: name.clone(),
-            ids: ids(n),
+            ids: ids(n).into(),
             content: content(values),
         })
         .collect();

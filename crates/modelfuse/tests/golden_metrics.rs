@@ -283,7 +283,7 @@ fn golden_real_hard_predictions_match_sklearn() -> Result<()> {
             .iter()
             .map(|(name, labels)| ModelOutput {
                 name: name.to_string(),
-                ids: ids.clone(),
+                ids: ids.clone().into(),
                 content: Content::Labels(labels.iter().map(|l| l.to_string()).collect()),
             })
             .collect();

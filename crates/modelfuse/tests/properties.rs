@@ -95,7 +95,7 @@ fn reverse_rows(out: &ModelOutput) -> ModelOutput {
     let rows: Vec<&[f32]> = values.chunks_exact(k).rev().collect();
     ModelOutput {
         name: out.name.clone(),
-        ids: out.ids.iter().rev().cloned().collect(),
+        ids: out.ids.iter().rev().map(|s| s.into_owned()).collect(),
         content: Content::Scores {
             columns: columns.clone(),
             values: rows.concat(),
@@ -175,7 +175,7 @@ proptest! {
 fn regression_fusers_stay_within_the_models_range() {
     let out = |name: &str, v: Vec<f32>| ModelOutput {
         name: name.into(),
-        ids: vec!["a".into(), "b".into()],
+        ids: vec!["a", "b"].into(),
         content: Content::Values(v),
     };
     let preds = Predictions::from_outputs(
@@ -316,8 +316,8 @@ fn segmented(
             let (mut ids, mut docs, mut vals, mut lengths) = (vec![], vec![], vec![], vec![]);
             for (i, row) in values.chunks_exact(k).enumerate() {
                 for s in 0..cuts[i % cuts.len()] {
-                    ids.push(format!("{}#{s}", out.ids[i]));
-                    docs.push(out.ids[i].clone());
+                    ids.push(format!("{}#{s}", out.ids.id(i)));
+                    docs.push(out.ids.id(i).into_owned());
                     let mut r = row.to_vec();
                     if perturb && s > 0 {
                         r.rotate_left(s % k);
@@ -329,7 +329,7 @@ fn segmented(
             modelfuse::segments::SegmentedOutput {
                 output: ModelOutput {
                     name: out.name.clone(),
-                    ids,
+                    ids: ids.into(),
                     content: Content::Scores {
                         columns: columns.clone(),
                         values: vals,

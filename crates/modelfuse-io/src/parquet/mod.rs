@@ -396,7 +396,14 @@ pub(crate) fn read_table(path: &Path, name: String) -> Result<(ModelOutput, Opti
         Layout::Labels { .. } => Content::Labels(labels),
         Layout::Values { .. } => Content::Values(values),
     };
-    Ok((ModelOutput { name, ids, content }, segments))
+    Ok((
+        ModelOutput {
+            name,
+            ids: ids.into(),
+            content,
+        },
+        segments,
+    ))
 }
 
 /// Reads a Parquet labels file into entries positioned by row.
@@ -524,7 +531,7 @@ mod tests {
     fn multiclass() -> Predictions {
         let out = ModelOutput {
             name: "fused".into(),
-            ids: vec!["b".into(), "a".into(), "c".into()],
+            ids: vec!["b", "a", "c"].into(),
             content: Content::Scores {
                 columns: vec!["x".into(), "y".into(), "z".into()],
                 values: vec![0.2, 0.3, 0.5, 0.6, 0.2, 0.2, 0.4, 0.4, 0.2],
@@ -578,7 +585,7 @@ mod tests {
         assert_eq!(reader.metadata().num_row_groups(), 2);
         let back = read_predictions(&path).unwrap();
         assert_eq!(back.ids.len(), n);
-        assert_eq!(back.ids[n - 1], (n - 1).to_string());
+        assert_eq!(back.ids.id(n - 1), (n - 1).to_string());
         let Content::Values(v) = back.content else {
             panic!("expected values")
         };
@@ -627,7 +634,7 @@ mod tests {
         );
         let out = read_predictions(&path).unwrap();
         assert_eq!(out.ids.len(), n);
-        assert_eq!(out.ids[9], "9");
+        assert_eq!(out.ids.id(9), "9");
         let Content::Scores { columns, values } = out.content else {
             panic!("expected scores")
         };

@@ -1,6 +1,7 @@
 //! Building [`Predictions`] from what front ends read: [`ModelOutput`]s are
 //! checked, aligned by name and id, and turned into one dense block.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
 use super::*;
@@ -11,8 +12,9 @@ use crate::error::{Error, ErrorKind, Result};
 pub struct ModelOutput {
     /// The model's name (the file stem); models are aligned by it.
     pub name: String,
-    /// One id per row, in file order.
-    pub ids: Vec<String>,
+    /// One id per row, in file order: [`Ids::Rows`] when the file has no
+    /// ids and its rows are named by their number.
+    pub ids: Ids,
     /// The predicted values.
     pub content: Content,
 }
@@ -154,6 +156,16 @@ impl Predictions {
                 )));
             }
         }
+        // When every model numbers its rows alike (files without ids), the
+        // ids are "0".."n-1" in row order, which is also their id order:
+        // nothing to compare, hash or sort. Otherwise the row numbers are
+        // written out and aligned like any other ids.
+        let rows = row_numbered(&outputs);
+        if rows.is_none() {
+            for out in &mut outputs {
+                out.ids.materialise();
+            }
+        }
         for (i, out) in outputs.iter().enumerate() {
             // Models usually share one id list (same file layout, same row
             // order): comparing the lists is a memcmp per id, far cheaper than
@@ -162,7 +174,10 @@ impl Predictions {
             check_model_shape(out, ids_checked)?;
         }
         let task_kind = task_kind(&outputs, opts)?;
-        let ids = aligned_ids(&outputs)?;
+        let ids = match rows {
+            Some(n) => (0..n).map(|i| i.to_string()).collect(),
+            None => aligned_ids(&outputs)?,
+        };
         let classes = match task_kind {
             Kind::Regression => vec!["value".to_string()],
             Kind::Single | Kind::Multi => discover_classes(&outputs, opts)?,
@@ -187,13 +202,13 @@ impl Predictions {
         let k = classes.len();
         // The file row of each canonical id, computed once per distinct id
         // list (once in all when every model lists its ids in the same order).
-        let mut row_lists: Vec<(&[String], Vec<usize>)> = Vec::new();
+        let mut row_lists: Vec<(&Ids, Vec<usize>)> = Vec::new();
         let mut list_of = Vec::with_capacity(outputs.len());
         for out in &outputs {
-            let at = match row_lists.iter().position(|(l, _)| *l == out.ids.as_slice()) {
+            let at = match row_lists.iter().position(|(l, _)| **l == out.ids) {
                 Some(at) => at,
                 None => {
-                    row_lists.push((out.ids.as_slice(), file_rows(out, &ids)));
+                    row_lists.push((&out.ids, file_rows(out, &ids)));
                     row_lists.len() - 1
                 }
             };
@@ -227,6 +242,26 @@ impl Predictions {
             hard,
             values,
         })
+    }
+}
+
+/// `Some(n)` when every model's ids are [`Ids::Rows`]`(n)`, the same `n`.
+fn row_numbered(outputs: &[ModelOutput]) -> Option<usize> {
+    let Ids::Rows(n) = outputs.first()?.ids else {
+        return None;
+    };
+    outputs
+        .iter()
+        .all(|o| matches!(o.ids, Ids::Rows(m) if m == n))
+        .then_some(n)
+}
+
+/// A model's ids as names: [`Ids::Rows`] are written out (rarely needed:
+/// only when aligning models whose ids are not all numbered rows alike).
+fn id_names(ids: &Ids) -> Cow<'_, [String]> {
+    match ids {
+        Ids::Names(v) => Cow::Borrowed(v.as_slice()),
+        Ids::Rows(_) => Cow::Owned(ids.clone().into_names()),
     }
 }
 
@@ -273,7 +308,13 @@ fn check_model_shape(out: &ModelOutput, ids_checked: bool) -> Result<()> {
         }
         _ => {}
     }
-    if let Some(dup) = first_duplicate(&out.ids).filter(|_| !ids_checked) {
+    // Numbered rows cannot repeat.
+    let dup = match &out.ids {
+        Ids::Rows(_) => None,
+        Ids::Names(v) if !ids_checked => first_duplicate(v),
+        Ids::Names(_) => None,
+    };
+    if let Some(dup) = dup {
         return Err(
             Error::mismatch("the id appears more than once; ids must be unique")
                 .with_model(out.name.clone())
@@ -361,7 +402,8 @@ fn task_kind(outputs: &[ModelOutput], opts: &BuildOptions) -> Result<Kind> {
 /// same set.
 fn aligned_ids(outputs: &[ModelOutput]) -> Result<Vec<String>> {
     let first = &outputs[0];
-    let mut ids = first.ids.clone();
+    let first_ids = id_names(&first.ids);
+    let mut ids = first_ids.to_vec();
     ids.sort_by(|a, b| id_order(a, b));
     // Built only when a model lists other ids than the first (or the same in
     // another order): a million-id set costs more than the rest of loading.
@@ -371,8 +413,9 @@ fn aligned_ids(outputs: &[ModelOutput]) -> Result<Vec<String>> {
             continue;
         }
         let reference =
-            reference.get_or_insert_with(|| first.ids.iter().map(|s| s.as_str()).collect());
-        let other: BTreeSet<&str> = out.ids.iter().map(|s| s.as_str()).collect();
+            reference.get_or_insert_with(|| first_ids.iter().map(|s| s.as_str()).collect());
+        let out_ids = id_names(&out.ids);
+        let other: BTreeSet<&str> = out_ids.iter().map(|s| s.as_str()).collect();
         if other != *reference {
             let missing: Vec<&str> = reference.difference(&other).copied().collect();
             let extra: Vec<&str> = other.difference(reference).copied().collect();
@@ -561,12 +604,13 @@ fn check_hard_classes(
 /// For each canonical id, the row of `out` that holds it (the ids are
 /// already checked to be the same set).
 fn file_rows(out: &ModelOutput, ids: &[String]) -> Vec<usize> {
-    // Files already in id order, the usual case, need no lookups.
-    if out.ids == ids {
+    // Files already in id order, the usual case, need no lookups; so are
+    // numbered rows (kept as such only when every model's are).
+    if matches!(out.ids, Ids::Rows(_)) || out.ids == *ids {
         return (0..ids.len()).collect();
     }
-    let row_of: HashMap<&str, usize> = out
-        .ids
+    let names = id_names(&out.ids);
+    let row_of: HashMap<&str, usize> = names
         .iter()
         .enumerate()
         .map(|(i, s)| (s.as_str(), i))
@@ -806,7 +850,7 @@ mod tests {
     fn hard_labels_become_one_hot_with_discovered_classes() {
         let a = ModelOutput {
             name: "a".into(),
-            ids: vec!["1".into(), "2".into()],
+            ids: vec!["1", "2"].into(),
             content: Content::Labels(vec!["1".into(), "0".into()]),
         };
         let opts = BuildOptions {
@@ -872,6 +916,117 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "model 'a': expected labels sharing classes with the other models' [x, y], found only [0, 1]"
+        );
+    }
+
+    /// `out` with its ids replaced by `ids`.
+    fn with_ids(out: &ModelOutput, ids: Ids) -> ModelOutput {
+        ModelOutput { ids, ..out.clone() }
+    }
+
+    fn row_names(n: usize) -> Ids {
+        (0..n).map(|i| i.to_string()).collect()
+    }
+
+    #[test]
+    fn numbered_rows_build_what_their_written_out_names_build() {
+        let n = 12;
+        let vals: Vec<f32> = (0..n)
+            .flat_map(|i| [i as f32 / 20.0, 1.0 - i as f32 / 20.0])
+            .collect();
+        let a = scores("a", &[], &["x", "y"], &vals);
+        let b = ModelOutput {
+            name: "b".into(),
+            ids: Ids::Rows(0),
+            content: Content::Labels(
+                (0..n)
+                    .map(|i| if i % 2 == 0 { "x" } else { "y" }.to_string())
+                    .collect(),
+            ),
+        };
+        let c = ModelOutput {
+            name: "c".into(),
+            ids: Ids::Rows(0),
+            content: Content::Values(vals[..n].to_vec()),
+        };
+        let logits = BuildOptions {
+            logits: true,
+            ..Default::default()
+        };
+        for (outs, opts) in [
+            (vec![a.clone(), b.clone()], BuildOptions::default()),
+            (vec![b.clone()], BuildOptions::default()),
+            (vec![c.clone()], BuildOptions::default()),
+            (vec![a.clone()], logits),
+        ] {
+            let rows: Vec<ModelOutput> = outs.iter().map(|o| with_ids(o, Ids::Rows(n))).collect();
+            let names: Vec<ModelOutput> = outs.iter().map(|o| with_ids(o, row_names(n))).collect();
+            let from_rows = Predictions::from_outputs(rows, &opts).unwrap();
+            let from_names = Predictions::from_outputs(names, &opts).unwrap();
+            assert_eq!(from_rows.ids(), from_names.ids());
+            assert_eq!(from_rows.ids()[10], "10");
+            assert_eq!(from_rows, from_names);
+        }
+    }
+
+    #[test]
+    fn numbered_rows_align_with_named_ids_as_before() {
+        // "0".."3" named in another order, against numbered rows.
+        let named = scores(
+            "a",
+            &["3", "1", "0", "2"],
+            &["x", "y"],
+            &[0.3, 0.7, 0.1, 0.9, 0.0, 1.0, 0.2, 0.8],
+        );
+        let rows = with_ids(
+            &scores(
+                "b",
+                &[],
+                &["y", "x"],
+                &[1.0, 0.0, 0.9, 0.1, 0.8, 0.2, 0.7, 0.3],
+            ),
+            Ids::Rows(4),
+        );
+        let as_names = with_ids(&rows, row_names(4));
+        let opts = BuildOptions::default();
+        let mixed = Predictions::from_outputs(vec![rows.clone(), named.clone()], &opts).unwrap();
+        let before =
+            Predictions::from_outputs(vec![as_names.clone(), named.clone()], &opts).unwrap();
+        assert_eq!(mixed, before);
+        assert_eq!(mixed.ids(), ["0", "1", "2", "3"]);
+        assert_eq!(mixed.row(0, 3), [0.3, 0.7]);
+        assert_eq!(mixed.row(1, 3), [0.3, 0.7]);
+        // The errors are the same too: a missing id, a duplicate, other counts.
+        for other in [
+            scores("a", &["0", "1", "2", "x"], &["x", "y"], &[0.5; 8]),
+            scores("a", &["0", "1", "2", "2"], &["x", "y"], &[0.5; 8]),
+            with_ids(&scores("a", &[], &["x", "y"], &[0.5; 6]), Ids::Rows(3)),
+            with_ids(&scores("a", &[], &["x", "y"], &[0.5; 6]), row_names(3)),
+        ] {
+            let e_rows =
+                Predictions::from_outputs(vec![rows.clone(), other.clone()], &opts).unwrap_err();
+            let other_names = with_ids(&other, other.ids.clone().into_names().into());
+            let e_names =
+                Predictions::from_outputs(vec![as_names.clone(), other_names], &opts).unwrap_err();
+            assert_eq!(e_rows.to_string(), e_names.to_string());
+            assert_eq!(e_rows.kind(), e_names.kind());
+        }
+        let e = Predictions::from_outputs(
+            vec![
+                rows.clone(),
+                with_ids(&scores("a", &[], &["x", "y"], &[0.5; 6]), Ids::Rows(3)),
+            ],
+            &opts,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "model 'b': expected the same 3 ids as model 'a', found 4 ids; unexpected 1: '3'"
+        );
+        let e = Predictions::from_outputs(vec![with_ids(&rows, Ids::Rows(0))], &opts).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "model 'b': expected at least one row, found none"
         );
     }
 }

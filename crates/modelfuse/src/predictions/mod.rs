@@ -25,11 +25,13 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorKind, Result};
 
 mod build;
+mod ids;
 mod targets;
 
 pub use build::{BuildOptions, Content, ModelOutput, TaskHint, canonical_class};
 pub(crate) use build::{canonicalise_classes, preview, shared_classes};
 use build::{check_row, unique};
+pub use ids::Ids;
 pub use targets::Targets;
 
 /// How far a probability row may be from summing to one before it is

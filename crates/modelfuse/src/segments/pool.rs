@@ -493,11 +493,11 @@ pub(super) fn model_segments(
             "expected a positive, finite segment length, found {}",
             l[i]
         ))
-        .with_id(output.ids[i].clone())));
+        .with_id(output.ids.id(i).into_owned())));
     }
     // Per file row: document, position, length; keyed by segment id so they
     // follow the rows into id order.
-    let file_ids = output.ids.clone();
+    let file_ids = output.ids.clone().into_names();
     let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(n);
     for (i, id) in file_ids.iter().enumerate() {
         by_id.insert(id.as_str(), i);
