@@ -185,7 +185,18 @@ pub fn bootstrap_interval(
     check(opts)?;
     let estimate = metrics::score_rows(metric, template, rows, targets)?;
     let outcomes = resampled(template, targets, opts, &[rows], metric)?;
-    let mut values: Vec<f64> = outcomes.iter().flatten().map(|v| v[0]).collect();
+    interval(&outcomes, 0, estimate, metric, opts)
+}
+
+/// The interval of block `b` of `outcomes` around its `estimate`.
+fn interval(
+    outcomes: &[Option<Vec<f64>>],
+    b: usize,
+    estimate: f64,
+    metric: Metric,
+    opts: &BootstrapOptions,
+) -> Result<Interval> {
+    let mut values: Vec<f64> = outcomes.iter().flatten().map(|v| v[b]).collect();
     let resamples_undefined = opts.n_resamples - values.len();
     let (low, high) = bounds(&mut values, metric, opts)?;
     Ok(Interval {
@@ -232,17 +243,7 @@ pub fn bootstrap_intervals(
     estimates
         .into_iter()
         .enumerate()
-        .map(|(b, estimate)| {
-            let mut values: Vec<f64> = outcomes.iter().flatten().map(|v| v[b]).collect();
-            let resamples_undefined = opts.n_resamples - values.len();
-            let (low, high) = bounds(&mut values, metric, opts)?;
-            Ok(Interval {
-                estimate,
-                low,
-                high,
-                resamples_undefined,
-            })
-        })
+        .map(|(b, estimate)| interval(&outcomes, b, estimate, metric, opts))
         .collect()
 }
 
