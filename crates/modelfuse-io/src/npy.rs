@@ -134,31 +134,7 @@ impl Dtype {
         let chunks = bytes.chunks_exact(self.size.max(1));
         let be = self.big_endian;
         Ok(match (self.kind, self.size) {
-            (b'f', 4) => Data::Float(
-                chunks
-                    .map(|c| {
-                        let b = [c[0], c[1], c[2], c[3]];
-                        if be {
-                            f32::from_be_bytes(b)
-                        } else {
-                            f32::from_le_bytes(b)
-                        }
-                    })
-                    .collect(),
-            ),
-            (b'f', _) => Data::Float(
-                chunks
-                    .map(|c| {
-                        let b = [c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]];
-                        let x = if be {
-                            f64::from_be_bytes(b)
-                        } else {
-                            f64::from_le_bytes(b)
-                        };
-                        x as f32
-                    })
-                    .collect(),
-            ),
+            (b'f', _) => Data::Float(chunks.map(|c| self.float(c)).collect()),
             (b'i' | b'u', _) => Data::Int(
                 chunks
                     .map(|c| integer(c, be, self.kind == b'i'))
@@ -167,6 +143,49 @@ impl Dtype {
             (b'U', _) => Data::Text(chunks.map(|c| utf32(c, be)).collect::<Result<_>>()?),
             _ => Data::Text(chunks.map(bytes_text).collect::<Result<_>>()?),
         })
+    }
+}
+
+impl Dtype {
+    fn is_float(&self) -> bool {
+        self.kind == b'f'
+    }
+
+    /// One float element (`f4` or `f8`, read as `f32`) from its bytes.
+    fn float(&self, c: &[u8]) -> f32 {
+        let be = self.big_endian;
+        if self.size == 4 {
+            let b = [c[0], c[1], c[2], c[3]];
+            if be {
+                f32::from_be_bytes(b)
+            } else {
+                f32::from_le_bytes(b)
+            }
+        } else {
+            let b = [c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]];
+            let x = if be {
+                f64::from_be_bytes(b)
+            } else {
+                f64::from_le_bytes(b)
+            };
+            x as f32
+        }
+    }
+
+    /// Decodes `n` float elements as they are read from `r`, a block at a
+    /// time, so the encoded bytes are never held whole.
+    fn read_floats(&self, r: &mut impl Read, n: usize) -> Result<Vec<f32>> {
+        const BLOCK: usize = 1 << 16;
+        let mut out = Vec::with_capacity(n);
+        let mut buf = vec![0u8; BLOCK.min(n) * self.size];
+        while out.len() < n {
+            let m = (n - out.len()).min(BLOCK);
+            let bytes = &mut buf[..m * self.size];
+            r.read_exact(bytes)
+                .map_err(|e| Error::io("cannot read the array data", e))?;
+            out.extend(bytes.chunks_exact(self.size).map(|c| self.float(c)));
+        }
+        Ok(out)
     }
 }
 
@@ -225,17 +244,31 @@ fn bytes_text(c: &[u8]) -> Result<String> {
 
 /// Parses a whole `.npy` file held in memory.
 pub(crate) fn parse(bytes: &[u8]) -> Result<Array> {
-    if !bytes.starts_with(MAGIC) || bytes.len() < 10 {
+    parse_from(&mut &bytes[..], bytes.len() as u64)
+}
+
+/// Parses an `.npy` stream of `total` bytes: the header is read and checked
+/// against `total` first, then the data (floats decoded as they are read, so
+/// a file is not held twice in memory).
+fn parse_from(r: &mut impl Read, total: u64) -> Result<Array> {
+    let read = |r: &mut dyn Read, buf: &mut [u8]| {
+        r.read_exact(buf)
+            .map_err(|e| Error::io("cannot read the .npy file", e))
+    };
+    let mut prefix = [0u8; 12];
+    let prefix = &mut prefix[..total.min(12) as usize];
+    read(r, prefix)?;
+    if !prefix.starts_with(MAGIC) || total < 10 {
         return Err(Error::parse(
             "expected a NumPy .npy file (starting with \\x93NUMPY), found other bytes",
         ));
     }
-    let (major, minor) = (bytes[6], bytes[7]);
+    let (major, minor) = (prefix[6], prefix[7]);
     let (len_bytes, header_len) = match major {
-        1 => (2, u16::from_le_bytes([bytes[8], bytes[9]]) as usize),
-        2 | 3 if bytes.len() >= 12 => (
+        1 => (2, u16::from_le_bytes([prefix[8], prefix[9]]) as usize),
+        2 | 3 if total >= 12 => (
             4,
-            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            u32::from_le_bytes([prefix[8], prefix[9], prefix[10], prefix[11]]) as usize,
         ),
         2 | 3 => {
             return Err(Error::parse(
@@ -251,13 +284,25 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Array> {
     // The header parser allocates the claimed header length up front, so
     // check the claim against the bytes we really have first.
     let data_start = 8 + len_bytes + header_len;
-    if data_start > bytes.len() {
+    if data_start as u64 > total {
         return Err(Error::parse(format!(
-            "expected a header of {header_len} bytes, found {} bytes in the whole file",
-            bytes.len()
+            "expected a header of {header_len} bytes, found {total} bytes in the whole file"
         )));
     }
-    let header = Header::from_reader(&mut &bytes[..data_start])
+    let mut head = vec![0u8; data_start];
+    let have = prefix.len().min(data_start);
+    head[..have].copy_from_slice(&prefix[..have]);
+    read(r, &mut head[have..])?;
+    // Only a (corrupt) version 1 header under two bytes ends inside the
+    // prefix; the prefix's last bytes are then the data's first.
+    let mut data = (&prefix[have..]).chain(r);
+    parse_header_and_data(&head, &mut data, total - data_start as u64)
+}
+
+/// The rest of [`parse_from`]: `head` is the whole header, `r` holds the
+/// `data_len` bytes of data.
+fn parse_header_and_data(head: &[u8], r: &mut impl Read, data_len: u64) -> Result<Array> {
+    let header = Header::from_reader(&mut &head[..])
         .map_err(|e| Error::parse_from("cannot parse the .npy header", e))?;
     let descr = header.type_descriptor.as_string().ok_or_else(|| {
         Error::format(format!(
@@ -267,22 +312,26 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Array> {
     })?;
     let dtype = Dtype::parse(descr)?;
     let shape = header.shape.clone();
-    let data = &bytes[data_start..];
     // The claimed size must match the bytes present exactly; this is what
     // keeps a corrupt header from driving the allocations below.
-    let need = shape
-        .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .and_then(|n| n.checked_mul(dtype.size));
-    if need != Some(data.len()) {
+    let count = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    let need = count.and_then(|n| n.checked_mul(dtype.size));
+    if need.map(|n| n as u64) != Some(data_len) {
         let need = need.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string());
         return Err(Error::parse(format!(
-            "expected {need} bytes of data for shape {} and dtype '{descr}', found {}",
+            "expected {need} bytes of data for shape {} and dtype '{descr}', found {data_len}",
             shape_text(&shape),
-            data.len()
         )));
     }
-    let mut data = dtype.decode(data)?;
+    let n = count.expect("checked with need");
+    let mut data = if dtype.is_float() {
+        Data::Float(dtype.read_floats(r, n)?)
+    } else {
+        let mut bytes = vec![0u8; data_len as usize];
+        r.read_exact(&mut bytes)
+            .map_err(|e| Error::io("cannot read the array data", e))?;
+        dtype.decode(&bytes)?
+    };
     if header.layout.is_fortran() && shape.len() == 2 {
         let (rows, cols) = (shape[0], shape[1]);
         data = match data {
@@ -353,9 +402,12 @@ impl Names {
 
 /// Reads an `.npy` prediction file and its sidecars.
 pub(crate) fn read_npy(path: &Path, name: String) -> Result<ModelOutput> {
-    let bytes = fs::read(path).map_err(|e| Error::io("cannot open", e))?;
-    let array = parse(&bytes)?;
-    drop(bytes);
+    let file = File::open(path).map_err(|e| Error::io("cannot open", e))?;
+    let total = file
+        .metadata()
+        .map_err(|e| Error::io("cannot open", e))?
+        .len();
+    let array = parse_from(&mut std::io::BufReader::new(file), total)?;
     let ids = sidecar_ids(path)?;
     let classes = sidecar_classes(path)?;
     build(name, Role::Any, array, ids, classes, path)
@@ -798,6 +850,64 @@ mod tests {
         let e = read_predictions(&path).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Format);
         insta::assert_snapshot!(shown(&e, dir.path()), @"dir/m.npy: expected a float, integer or string dtype, found '|b1'");
+    }
+
+    #[test]
+    fn npy_floats_read_from_a_file_a_block_at_a_time_equal_the_in_memory_parse() {
+        // More elements than one read block (2^16), in both float widths
+        // and byte orders, and a file cut short inside the second block.
+        let dir = tempfile::tempdir().unwrap();
+        let (rows, cols) = (30_001usize, 3usize);
+        let values: Vec<f64> = (0..rows * cols).map(|i| (i as f64 * 0.37).sin()).collect();
+        for (descr, bytes) in [
+            (
+                "<f4",
+                values
+                    .iter()
+                    .flat_map(|&x| (x as f32).to_le_bytes())
+                    .collect::<Vec<u8>>(),
+            ),
+            (
+                ">f4",
+                values
+                    .iter()
+                    .flat_map(|&x| (x as f32).to_be_bytes())
+                    .collect(),
+            ),
+            (
+                "<f8",
+                values.iter().flat_map(|&x| x.to_le_bytes()).collect(),
+            ),
+        ] {
+            let dict = format!(
+                "{{'descr': '{descr}', 'fortran_order': False, 'shape': ({rows}, {cols}), }}"
+            );
+            let file = raw_npy(&dict, &bytes);
+            let path = dir.path().join("m.npy");
+            fs::write(&path, &file).unwrap();
+            let out = read_npy(&path, "m".into()).unwrap();
+            let Content::Scores { values: got, .. } = out.content else {
+                panic!("{descr}: expected scores");
+            };
+            let Data::Float(want) = parse(&file).unwrap().data else {
+                panic!("{descr}: expected floats");
+            };
+            assert_eq!(got, want, "{descr}");
+            assert_eq!(
+                got[rows * cols - 1],
+                values[rows * cols - 1] as f32,
+                "{descr}"
+            );
+            // Cut short: the same message as the in-memory parse.
+            fs::write(&path, &file[..file.len() - 5]).unwrap();
+            let e = read_npy(&path, "m".into()).unwrap_err();
+            let in_memory = parse(&file[..file.len() - 5]).unwrap_err();
+            assert_eq!(e.to_string(), in_memory.to_string(), "{descr}");
+            assert!(
+                e.to_string().contains("bytes of data for shape (30001, 3)"),
+                "{e}"
+            );
+        }
     }
 
     #[test]
