@@ -15,6 +15,8 @@
 //! The fusion is scored out of fold, so a learned fuser never judges a model
 //! on rows whose labels it was fitted on.
 
+use rayon::prelude::*;
+
 use crate::error::Result;
 pub use crate::fitted::Dropped;
 use crate::metrics::{self, Metric};
@@ -61,7 +63,8 @@ pub struct Pruning {
 
 /// Prunes the models of `preds`; `oof(subset)` gives the fusion's
 /// out-of-fold predictions on a subset of the models (see
-/// [`crate::fit::out_of_fold`]), which judge every removal.
+/// [`crate::fit::out_of_fold`]), which judge every removal; the removals
+/// of one step are scored in parallel.
 ///
 /// # Errors
 ///
@@ -70,7 +73,7 @@ pub fn prune(
     preds: &Predictions,
     targets: &Targets,
     opts: &PruneOptions,
-    oof: impl Fn(&Predictions) -> Result<Predictions>,
+    oof: impl Fn(&Predictions) -> Result<Predictions> + Sync,
 ) -> Result<Pruning> {
     let metric = opts
         .metric
@@ -126,11 +129,19 @@ pub fn prune(
     let score_before = oof_score(preds.models())?;
     let mut current = oof_score(&names(&kept))?;
     while kept.len() > 1 {
+        // Every removal is scored in parallel, then chosen in model order
+        // as a sequential loop would (the first best; the first error).
+        let scores: Vec<Result<f64>> = (0..kept.len())
+            .into_par_iter()
+            .map(|pos| {
+                let mut without = kept.clone();
+                without.remove(pos);
+                oof_score(&names(&without))
+            })
+            .collect();
         let mut best: Option<(usize, f64)> = None;
-        for pos in 0..kept.len() {
-            let mut without = kept.clone();
-            without.remove(pos);
-            let s = oof_score(&names(&without))?;
+        for (pos, s) in scores.into_iter().enumerate() {
+            let s = s?;
             if best.is_none_or(|(_, b)| better(s, b)) {
                 best = Some((pos, s));
             }
