@@ -107,12 +107,12 @@ import json; out.write_text(json.dumps(json_out))
 }
 
 FOLDER = {"npy": "val", "parquet": "val_parquet", "csv": "val_csv"}
-TIME = shutil.which("time") and "/usr/bin/time"
-if not TIME or not Path(TIME).exists():
+TIME = "/usr/bin/time"
+if not Path(TIME).exists():
     raise SystemExit("bench/e2e.py needs GNU time at /usr/bin/time (Debian: apt install time)")
 
 
-def run(cmd, cwd=None):
+def run(cmd):
     """Wall seconds and peak RSS (MiB) of one whole process; stdout discarded.
 
     The process is started by GNU time (`/usr/bin/time -f %M`), a small process, because
@@ -120,7 +120,7 @@ def run(cmd, cwd=None):
     Python (NumPy loaded), every child would report at least this process's size."""
     with tempfile.NamedTemporaryFile("r") as rss_file:
         start = time.perf_counter()
-        proc = subprocess.run([TIME, "-f", "%M", "-o", rss_file.name, *map(str, cmd)], cwd=cwd,
+        proc = subprocess.run([TIME, "-f", "%M", "-o", rss_file.name, *map(str, cmd)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wall = time.perf_counter() - start
         if proc.returncode != 0:

@@ -144,9 +144,7 @@ impl Dtype {
             _ => Data::Text(chunks.map(bytes_text).collect::<Result<_>>()?),
         })
     }
-}
 
-impl Dtype {
     fn is_float(&self) -> bool {
         self.kind == b'f'
     }

@@ -27,9 +27,8 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::fit::prune::PruneOptions;
-use crate::fit::{FitOptions, cv};
+use crate::fit::{self, FitOptions, cv};
 use crate::fitted::FittedFuser;
-use crate::fuser::Fitted;
 use crate::fusers::method::NamedWeights;
 use crate::fusers::{
     BlendingParams, MetaModel, OptimizedParams, RankParams, ScoreWeightedParams, SelectionParams,
@@ -370,36 +369,29 @@ pub fn search(
             skipped.push(Skipped { name, reason });
             continue;
         }
-        // `fit::out_of_fold`, with the budget checked before each fold too:
-        // a slow candidate stops at the next fold once the time is spent.
-        let cand_options = cand.options(metric, opts.seed);
-        let (folds_done, out_of_time) = (Cell::new(0usize), Cell::new(false));
-        let evaluated =
-            cv::cross_val_predict(preds, targets, &folds, |train, train_targets, test| {
-                if deadline.is_some_and(|d| Instant::now() >= d) {
-                    out_of_time.set(true);
-                    return Err(Error::invalid_value("the time budget was spent"));
+        // The budget is checked before each fold too: a slow candidate stops
+        // at its next fold once the time is spent.
+        let stopped_at = Cell::new(None);
+        let evaluated = fit::out_of_fold_checked(
+            &cand.spec,
+            &cand.options(metric, opts.seed),
+            preds,
+            targets,
+            &folds,
+            |f| match deadline {
+                Some(d) if Instant::now() >= d => {
+                    stopped_at.set(Some(f));
+                    Err(Error::invalid_value("the time budget was spent"))
                 }
-                let fused = cand
-                    .spec
-                    .fit_with(train, Some(train_targets), &cand_options)?
-                    .predict(test)?;
-                folds_done.set(folds_done.get() + 1);
-                Ok(fused)
-            })
-            .and_then(|oof| {
-                let score =
-                    verdict::bootstrap_interval(metric, preds, oof.model(0), targets, &boot)?;
-                let gain = verdict::paired_comparison(
-                    metric,
-                    preds,
-                    oof.model(0),
-                    best_rows,
-                    targets,
-                    &boot,
-                )?;
-                Ok((score, gain))
-            });
+                _ => Ok(()),
+            },
+        )
+        .and_then(|oof| {
+            let score = verdict::bootstrap_interval(metric, preds, oof.model(0), targets, &boot)?;
+            let gain =
+                verdict::paired_comparison(metric, preds, oof.model(0), best_rows, targets, &boot)?;
+            Ok((score, gain))
+        });
         match evaluated {
             Ok((score, gain)) => leaderboard.push(Entry {
                 name,
@@ -408,13 +400,13 @@ pub fn search(
                 score,
                 gain: Some(gain),
             }),
-            Err(_) if out_of_time.get() => {
+            Err(_) if stopped_at.get().is_some() => {
                 budget_cut += 1;
                 skipped.push(Skipped {
                     name,
                     reason: format!(
                         "stopped after {} of {} folds: the time budget of {} s was spent",
-                        folds_done.get(),
+                        stopped_at.get().unwrap_or(0),
                         folds.len(),
                         opts.budget.map_or(0.0, |b| b.as_secs_f64())
                     ),

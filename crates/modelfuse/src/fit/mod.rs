@@ -255,7 +255,28 @@ pub fn out_of_fold(
     targets: &Targets,
     folds: &[Vec<usize>],
 ) -> Result<Predictions> {
+    out_of_fold_checked(spec, options, preds, targets, folds, |_| Ok(()))
+}
+
+/// [`out_of_fold`], calling `before_fold(f)` before fold `f` (from 0, in
+/// order) is fitted; an error from it ends the run with that error (`auto`
+/// stops a candidate there when its time budget is spent).
+///
+/// # Errors
+///
+/// As [`out_of_fold`], and any error of `before_fold`.
+pub fn out_of_fold_checked(
+    spec: &FuserSpec,
+    options: &FitOptions,
+    preds: &Predictions,
+    targets: &Targets,
+    folds: &[Vec<usize>],
+    before_fold: impl Fn(usize) -> Result<()>,
+) -> Result<Predictions> {
+    let next = std::cell::Cell::new(0);
     cv::cross_val_predict(preds, targets, folds, |train, train_targets, test| {
+        before_fold(next.get())?;
+        next.set(next.get() + 1);
         spec.fit_with(train, Some(train_targets), options)?
             .predict(test)
     })
