@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
 use modelfuse::segments::SegmentedPredictions;
-use modelfuse::{BuildOptions, Content, ModelOutput, Predictions, Targets, TaskHint};
+use modelfuse::stream::{First, Prepared};
+use modelfuse::{BuildOptions, Content, FittedFuser, ModelOutput, Predictions, Targets, TaskHint};
+use rayon::prelude::*;
 
 /// The prediction files under `inputs`; says on stderr which folder entries
 /// were skipped and why, so a model never vanishes without a word.
@@ -41,7 +43,11 @@ pub struct Loaded {
 
 /// Reads every prediction file under `inputs` and aligns them.
 pub fn predictions(inputs: &[PathBuf], opts: &BuildOptions) -> Result<Loaded> {
-    let files = expand(inputs)?;
+    predictions_of(expand(inputs)?, opts)
+}
+
+/// Reads the prediction files `files` and aligns them.
+pub fn predictions_of(files: Vec<PathBuf>, opts: &BuildOptions) -> Result<Loaded> {
     let outputs = modelfuse_io::read_predictions_all(&files)?;
     for (out, file) in outputs.iter().zip(&files) {
         hint(out, file, opts);
@@ -53,6 +59,58 @@ pub fn predictions(inputs: &[PathBuf], opts: &BuildOptions) -> Result<Loaded> {
         .collect();
     let preds = Predictions::from_outputs(outputs, opts).map_err(|e| explain(e, &paths))?;
     Ok(Loaded { preds, paths })
+}
+
+/// Fuses the prediction files `files` with `fitted` one model at a time
+/// ([`modelfuse::stream`]), for fusers that [stream](FittedFuser::streams):
+/// as many files as there are threads are read and checked at once, then
+/// added in model order, so memory holds the output and those few models
+/// rather than all of them. Returns the fusion and every model read (in name
+/// order). `fuser` is the saved fuser's path, for its errors.
+pub fn fuse_streaming(
+    files: &[PathBuf],
+    fitted: &FittedFuser,
+    fuser: &Path,
+    opts: &BuildOptions,
+) -> Result<(Predictions, Vec<String>)> {
+    let mut named = files
+        .iter()
+        .map(|f| Ok((modelfuse_io::model_name(f)?, f)))
+        .collect::<Result<Vec<_>>>()?;
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    let names: Vec<String> = named.iter().map(|(n, _)| n.clone()).collect();
+    let paths: BTreeMap<String, PathBuf> = named
+        .iter()
+        .map(|(n, f)| (n.clone(), f.to_path_buf()))
+        .collect();
+    let read = |file: &Path| -> Result<ModelOutput> {
+        let out = modelfuse_io::read_predictions(file)?;
+        hint(&out, file, opts);
+        Ok(out)
+    };
+    let Some(((_, first_file), rest)) = named.split_first() else {
+        return Err(anyhow!("expected at least one model, found none"));
+    };
+    let first = First::new(&names, read(first_file)?, opts).map_err(|e| explain(e, &paths))?;
+    let mut stream = fitted
+        .stream(first)
+        .map_err(|e| anyhow!("{}: {e}", fuser.display()))?;
+    for chunk in rest.chunks(rayon::current_num_threads().max(1)) {
+        let prepared: Vec<Result<Prepared>> = chunk
+            .par_iter()
+            .map(|(_, file)| {
+                let out = read(file)?;
+                stream.prepare(out).map_err(|e| explain(e, &paths))
+            })
+            .collect();
+        for p in prepared {
+            stream.add(p?).map_err(|e| explain(e, &paths))?;
+        }
+    }
+    let fused = stream
+        .finish()
+        .map_err(|e| anyhow!("{}: {e}", fuser.display()))?;
+    Ok((fused, names))
 }
 
 /// Warns (on stderr) about files that parse but are probably not what their

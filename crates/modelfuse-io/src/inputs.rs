@@ -191,8 +191,14 @@ pub fn system_name(path: &Path) -> (String, String) {
     }
 }
 
-/// The model name a prediction file gives: its file stem.
-pub(crate) fn model_name(path: &Path) -> Result<String> {
+/// The model name a prediction file gives: its file stem (what
+/// [`read_predictions`](crate::read_predictions) names its output).
+///
+/// # Errors
+///
+/// [`ErrorKind::Format`](crate::ErrorKind::Format), with the path, for a
+/// name that is not UTF-8 or is empty.
+pub fn model_name(path: &Path) -> Result<String> {
     match path.file_stem().map(|s| s.to_str()) {
         Some(Some(stem)) if !stem.is_empty() => Ok(stem.to_string()),
         _ => Err(Error::format(

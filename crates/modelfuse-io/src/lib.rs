@@ -128,7 +128,9 @@ pub use atomic::write_atomic;
 pub use costs::read_costs;
 pub use error::{Error, ErrorKind, Result};
 pub use fitted_kind::FittedKind;
-pub use inputs::{Skipped, expand_files, expand_inputs, expand_inputs_noting, system_name};
+pub use inputs::{
+    Skipped, expand_files, expand_inputs, expand_inputs_noting, model_name, system_name,
+};
 pub use labels::read_labels;
 pub use parquet::ROW_GROUP_ROWS;
 pub use rows::MULTILABEL_THRESHOLD;

@@ -289,7 +289,7 @@ impl FittedFuser {
     }
 
     /// The concrete fuser for this spec and state.
-    fn build(&self) -> Result<Box<dyn Fitted>> {
+    pub(crate) fn build(&self) -> Result<Box<dyn Fitted>> {
         self.spec.build(&self.state, self.models.len())
     }
 
@@ -368,47 +368,74 @@ impl FittedFuser {
     /// fitted on (by name; models it pruned away may be present and are
     /// ignored) and returns them in the fitted order.
     fn align<'a>(&self, preds: &'a Predictions) -> Result<Cow<'a, Predictions>> {
-        let same_kind = std::mem::discriminant(&preds.task()) == std::mem::discriminant(&self.task);
+        self.check_layout(preds.task(), preds.classes())?;
+        if preds.models() == self.models.as_slice() {
+            return Ok(Cow::Borrowed(preds));
+        }
+        let subset = self.check_models(preds.models())?;
+        let result = match subset {
+            true => preds.subset_models(&self.models),
+            false => preds.select_models(&self.models),
+        };
+        Ok(Cow::Owned(result.expect("the models were checked")))
+    }
+
+    /// Checks that predictions of `task` with these classes are what this
+    /// fuser was fitted on.
+    pub(crate) fn check_layout(&self, task: Task, classes: &[String]) -> Result<()> {
+        let same_kind = std::mem::discriminant(&task) == std::mem::discriminant(&self.task);
         if !same_kind {
             return Err(Error::new(
                 ErrorKind::Mismatch,
                 format!(
                     "this fuser was fitted for a {} task, found a {} task",
                     self.task.name(),
-                    preds.task().name()
+                    task.name()
                 ),
             ));
         }
-        if preds.classes() != self.classes.as_slice() {
+        if classes != self.classes.as_slice() {
             return Err(Error::new(
                 ErrorKind::Mismatch,
                 format!(
                     "this fuser was fitted on the classes [{}], found [{}]",
                     self.classes.join(", "),
-                    preds.classes().join(", ")
+                    classes.join(", ")
                 ),
             ));
         }
-        if preds.models() == self.models.as_slice() {
-            return Ok(Cow::Borrowed(preds));
+        Ok(())
+    }
+
+    /// Checks that models named `have` (distinct, in model order) hold every
+    /// model this fuser was fitted on, and others only if they were pruned
+    /// away at fit time (they may be given again and are left out). Returns
+    /// whether such models are there to leave out.
+    pub(crate) fn check_models(&self, have: &[String]) -> Result<bool> {
+        if have == self.models.as_slice() {
+            return Ok(false);
         }
-        // Models pruned away at fit time may be given again; they are left out.
         let dropped: BTreeSet<&str> = self.dropped.iter().map(|d| d.model.as_str()).collect();
-        let only_dropped_extra = preds
-            .models()
+        let only_dropped_extra = have
             .iter()
             .all(|m| self.models.contains(m) || dropped.contains(m.as_str()));
-        let result = if only_dropped_extra && !dropped.is_empty() {
-            preds.subset_models(&self.models)
-        } else {
-            preds.select_models(&self.models)
+        let subset = only_dropped_extra && !dropped.is_empty();
+        let problem = match subset {
+            true => self.models.iter().find(|m| !have.contains(m)).map(|name| {
+                format!(
+                    "expected the model '{name}' among [{}], found none",
+                    have.join(", ")
+                )
+            }),
+            false => crate::predictions::model_set_mismatch(&self.models, have),
         };
-        result.map(Cow::Owned).map_err(|e| {
-            Error::new(
+        match problem {
+            Some(msg) => Err(Error::new(
                 ErrorKind::Mismatch,
-                format!("this fuser was fitted on other models: {}", e.message()),
-            )
-        })
+                format!("this fuser was fitted on other models: {msg}"),
+            )),
+            None => Ok(subset),
+        }
     }
 }
 

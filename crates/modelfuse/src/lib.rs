@@ -76,13 +76,14 @@ pub mod metrics;
 mod predictions;
 pub mod segments;
 mod spec;
+pub mod stream;
 pub mod verdict;
 mod weights;
 
 pub use error::{Error, ErrorKind, Location, Result};
 pub use fit::{Calibrate, FitOptions, cv, prune};
 pub use fitted::{Calibration, Dropped, FORMAT_VERSION, FittedFuser};
-pub use fuser::{Fitted, Fuser};
+pub use fuser::{Fitted, Fuser, RowShape, RowSum};
 pub use fusers::FittedState;
 pub use fusers::method::{MethodParams, NamedWeights, SpecOptions};
 pub use predictions::{

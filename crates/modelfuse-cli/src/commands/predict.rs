@@ -58,12 +58,19 @@ pub fn run(args: PredictArgs) -> Result<()> {
         let models = segs.models().iter().map(|m| m.to_string()).collect();
         (fused, models, rows)
     } else {
-        let loaded = load::predictions(&args.inputs, &opts)?;
-        let fused = fitted
-            .predict(&loaded.preds)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", args.fuser.display()))?;
+        let files = load::expand(&args.inputs)?;
+        let (fused, models) = if fitted.streams() && !files.is_empty() {
+            // One model at a time: the same bits, a fraction of the memory.
+            load::fuse_streaming(&files, &fitted, &args.fuser, &opts)?
+        } else {
+            let loaded = load::predictions_of(files, &opts)?;
+            let fused = fitted
+                .predict(&loaded.preds)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", args.fuser.display()))?;
+            (fused, loaded.preds.models().to_vec())
+        };
         let rows = format!("{} samples", fused.n_samples());
-        (fused, loaded.preds.models().to_vec(), rows)
+        (fused, models, rows)
     };
     output::predictions(&args.output, &fused, true)?;
     let facts = json!({

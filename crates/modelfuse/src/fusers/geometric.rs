@@ -1,8 +1,8 @@
 //! The geometric mean of probabilities, computed in log space.
 
 use crate::error::Result;
-use crate::fuser::{Fitted, Fuser};
-use crate::fusers::{FUSED, unsupported, weighted_sum};
+use crate::fuser::{Fitted, Fuser, RowShape, RowSum};
+use crate::fusers::{FUSED, WeightedRowSum, unsupported, weighted_sum};
 use crate::predictions::{Predictions, Targets, Task, sigmoid};
 use crate::weights::Weights;
 
@@ -47,41 +47,65 @@ impl Fuser for GeometricMean {
 impl Fitted for GeometricMean {
     fn predict(&self, preds: &Predictions) -> Result<Predictions> {
         let w = super::check_weights(self.weights.as_ref(), preds)?;
-        let k = preds.n_outputs();
-        let ln = |x: f32| (x as f64).max(PROBABILITY_FLOOR).ln();
-        let values: Vec<f32> = match preds.task() {
-            Task::Binary | Task::Multiclass { .. } => {
-                let mut acc = weighted_sum(preds, w.as_slice(), ln);
-                // Log-space softmax: subtract the row maximum so exp never
-                // underflows to an all-zero row.
-                for row in acc.chunks_exact_mut(k) {
-                    let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                    row.iter_mut().for_each(|x| *x = (*x - max).exp());
-                    super::normalize(row);
-                }
-                acc.into_iter().map(|x| x as f32).collect()
-            }
-            Task::Multilabel { .. } => {
-                let logit = |x: f32| ln(x) - ln(1.0 - x);
-                weighted_sum(preds, w.as_slice(), logit)
-                    .into_iter()
-                    .map(|z| sigmoid(z) as f32)
-                    .collect()
-            }
-            Task::Regression => {
-                return Err(unsupported(
-                    "the geometric mean",
-                    preds.task(),
-                    "; use mean or median",
-                ));
-            }
-        };
+        let (f, finish) = terms(preds.task())?;
+        let mut acc = weighted_sum(preds, w.as_slice(), f);
+        finish(preds.task(), preds.n_outputs(), &mut acc);
+        let values = acc.into_iter().map(|x| x as f32).collect();
         Ok(Predictions::fused(preds, FUSED, values))
     }
 
     fn weights(&self) -> Option<&Weights> {
         self.weights.as_ref()
     }
+
+    fn row_sum(&self, shape: RowShape) -> Result<Option<Box<dyn RowSum>>> {
+        let w = super::weights_for(self.weights.as_ref(), shape.models)?;
+        let (f, finish) = terms(shape.task)?;
+        Ok(Some(Box::new(WeightedRowSum::new(
+            shape,
+            w.as_slice(),
+            f,
+            finish,
+        ))))
+    }
+}
+
+/// The per-model term of the log-space sum for `task`, and what turns the
+/// summed rows into the fused output.
+type Terms = (fn(f32) -> f64, fn(Task, usize, &mut [f64]));
+
+fn terms(task: Task) -> Result<Terms> {
+    match task {
+        Task::Binary | Task::Multiclass { .. } => Ok((floored_ln, softmax_rows)),
+        Task::Multilabel { .. } => Ok((floored_logit, sigmoid_cells)),
+        Task::Regression => Err(unsupported(
+            "the geometric mean",
+            task,
+            "; use mean or median",
+        )),
+    }
+}
+
+fn floored_ln(x: f32) -> f64 {
+    (x as f64).max(PROBABILITY_FLOOR).ln()
+}
+
+fn floored_logit(x: f32) -> f64 {
+    floored_ln(x) - floored_ln(1.0 - x)
+}
+
+/// Log-space softmax of each row: the row maximum is subtracted so `exp`
+/// never underflows to an all-zero row.
+fn softmax_rows(_task: Task, k: usize, acc: &mut [f64]) {
+    for row in acc.chunks_exact_mut(k) {
+        let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        row.iter_mut().for_each(|x| *x = (*x - max).exp());
+        super::normalize(row);
+    }
+}
+
+fn sigmoid_cells(_task: Task, _k: usize, acc: &mut [f64]) {
+    acc.iter_mut().for_each(|z| *z = sigmoid(*z));
 }
 
 crate::fusers::method::stateless_params! {

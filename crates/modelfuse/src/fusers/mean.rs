@@ -1,8 +1,8 @@
 //! The arithmetic mean of the models' outputs.
 
 use crate::error::Result;
-use crate::fuser::{Fitted, Fuser};
-use crate::fusers::weighted_mean;
+use crate::fuser::{Fitted, Fuser, RowShape, RowSum};
+use crate::fusers::{WeightedRowSum, finish_rows, weighted_mean};
 use crate::predictions::{Predictions, Targets};
 use crate::weights::Weights;
 
@@ -23,6 +23,16 @@ impl Fitted for Mean {
     fn predict(&self, preds: &Predictions) -> Result<Predictions> {
         let w = Weights::uniform(preds.n_models());
         Ok(weighted_mean(preds, w.as_slice(), f64::from))
+    }
+
+    fn row_sum(&self, shape: RowShape) -> Result<Option<Box<dyn RowSum>>> {
+        let w = Weights::uniform(shape.models);
+        Ok(Some(Box::new(WeightedRowSum::new(
+            shape,
+            w.as_slice(),
+            f64::from,
+            finish_rows,
+        ))))
     }
 }
 

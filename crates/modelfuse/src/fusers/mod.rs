@@ -71,6 +71,8 @@ macro_rules! declare_methods {
 for_each_method!(declare_methods);
 
 pub mod method;
+mod row_sum;
+pub(crate) use row_sum::WeightedRowSum;
 
 pub use geometric::{GeometricMean, PROBABILITY_FLOOR};
 pub use mean::Mean;
@@ -206,7 +208,7 @@ pub(crate) fn finish(preds: &Predictions, mut acc: Vec<f64>) -> Predictions {
 }
 
 /// [`finish`] on whole rows of `k` accumulated scores, in place.
-fn finish_rows(task: Task, k: usize, acc: &mut [f64]) {
+pub(crate) fn finish_rows(task: Task, k: usize, acc: &mut [f64]) {
     match task {
         Task::Binary | Task::Multiclass { .. } => {
             for row in acc.chunks_exact_mut(k) {
@@ -232,12 +234,18 @@ pub(crate) fn normalize(row: &mut [f64]) {
 
 /// Checks that a weighted fuser receives one weight per model.
 pub(crate) fn check_weights(weights: Option<&Weights>, preds: &Predictions) -> Result<Weights> {
+    weights_for(weights, preds.n_models())
+}
+
+/// The weights of an optionally weighted fuser of `n_models` models:
+/// uniform when it has none.
+pub(crate) fn weights_for(weights: Option<&Weights>, n_models: usize) -> Result<Weights> {
     match weights {
         Some(w) => {
-            w.check_len(preds.n_models())?;
+            w.check_len(n_models)?;
             Ok(w.clone())
         }
-        None => Ok(Weights::uniform(preds.n_models())),
+        None => Ok(Weights::uniform(n_models)),
     }
 }
 

@@ -6,13 +6,13 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::fuser::{Fitted, Fuser};
+use crate::fuser::{Fitted, Fuser, RowShape, RowSum};
 use rayon::prelude::*;
 
 use crate::fusers::method::{
     FitContext, FittedState, MethodParams, NamedWeights, SpecOptions, missing, weights_state,
 };
-use crate::fusers::{FUSED, accumulate, block_len, check_weights, unsupported};
+use crate::fusers::{FUSED, accumulate, block_len, check_weights, unsupported, weights_for};
 use crate::metrics::{self, Metric};
 use crate::predictions::{Predictions, Targets, Task, argmax};
 use crate::weights::Weights;
@@ -189,7 +189,7 @@ impl Fitted for MajorityVote {
         let block = block_len(k);
         let mut out = vec![0f32; n * k];
         out.par_chunks_mut(block).enumerate().for_each_init(
-            || (vec![0f64; block], Vec::new()),
+            || (vec![0f64; block], Vec::<f64>::new()),
             |(votes, soft), (b, out)| {
                 let start = b * block;
                 let votes = &mut votes[..out.len()];
@@ -222,7 +222,24 @@ impl Fitted for MajorityVote {
                     }
                 }
                 if single_label {
-                    self.break_ties(preds, &w, ranking.as_deref(), start, votes, soft);
+                    match (self.tie, ranking.as_deref()) {
+                        (TieBreak::Soft, _) => {
+                            soft.clear();
+                            soft.resize(len, 0.0);
+                            accumulate(preds, ws, &f64::from, start, soft);
+                            break_ties(votes, k, |r, tied| {
+                                soft_winner(&soft[r * k..(r + 1) * k], tied)
+                            });
+                        }
+                        (TieBreak::BestModel, Some(order)) => break_ties(votes, k, |r, tied| {
+                            order
+                                .iter()
+                                .map(|&m| argmax(preds.row(m, start / k + r)))
+                                .find(|c| tied.contains(c))
+                                .unwrap_or(tied[0])
+                        }),
+                        _ => {}
+                    }
                     votes.chunks_exact_mut(k).for_each(super::normalize);
                 }
                 for (o, &v) in out.iter_mut().zip(votes.iter()) {
@@ -235,6 +252,33 @@ impl Fitted for MajorityVote {
 
     fn weights(&self) -> Option<&Weights> {
         self.weights.as_ref()
+    }
+
+    /// Streams with the lowest and soft tie rules; the best-model rule
+    /// looks back at every model's vote on a tied row, so it takes them all
+    /// at once.
+    fn row_sum(&self, shape: RowShape) -> Result<Option<Box<dyn RowSum>>> {
+        let w = weights_for(self.weights.as_ref(), shape.models)?;
+        let single_label = match shape.task {
+            Task::Binary | Task::Multiclass { .. } => true,
+            Task::Multilabel { .. } => false,
+            Task::Regression => {
+                return Err(unsupported("a vote", shape.task, "; use median"));
+            }
+        };
+        let cells = shape.rows * shape.outputs();
+        let soft = match self.tie {
+            TieBreak::Lowest => None,
+            TieBreak::Soft => Some(vec![0.0; cells]),
+            TieBreak::BestModel => return Ok(None),
+        };
+        Ok(Some(Box::new(VoteRowSum {
+            weights: w.as_slice().to_vec(),
+            k: shape.outputs(),
+            single_label,
+            votes: vec![0.0; cells],
+            soft: soft.filter(|_| single_label),
+        })))
     }
 }
 
@@ -287,62 +331,109 @@ fn argmax4(rows: [&[f32]; 4], k: usize) -> [usize; 4] {
     best
 }
 
-impl MajorityVote {
-    /// Lifts the winner of each tied row by [`TIE_MARGIN`], in the block of
-    /// `votes` that starts at cell `start`; `ranking` is the models' order
-    /// for [`TieBreak::BestModel`], `soft` a buffer for the weighted mean
-    /// probabilities [`TieBreak::Soft`] compares.
-    fn break_ties(
-        &self,
-        preds: &Predictions,
-        w: &Weights,
-        ranking: Option<&[usize]>,
-        start: usize,
-        votes: &mut [f64],
-        soft: &mut Vec<f64>,
-    ) {
-        let k = preds.n_outputs();
-        let soft = match self.tie {
-            TieBreak::Lowest => return,
-            TieBreak::Soft => {
-                soft.clear();
-                soft.resize(votes.len(), 0.0);
-                accumulate(preds, w.as_slice(), &f64::from, start, soft);
-                Some(&soft[..])
-            }
-            TieBreak::BestModel => None,
-        };
-        let mut tied = Vec::with_capacity(k);
-        for (r, row) in votes.chunks_exact_mut(k).enumerate() {
-            let i = start / k + r;
-            let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            tied.clear();
-            // Shares are sums of the same weights in different orders:
-            // compare with a tolerance far below one model's weight.
-            tied.extend((0..k).filter(|&j| max - row[j] <= 1e-12));
-            if tied.len() < 2 {
-                continue;
-            }
-            let winner = match (soft, ranking) {
-                (Some(s), _) => {
-                    let s = &s[r * k..(r + 1) * k];
-                    // max_by keeps the last maximum; iterate in reverse so
-                    // equal means go to the lowest class.
-                    *tied
-                        .iter()
-                        .rev()
-                        .max_by(|&&a, &&b| s[a].total_cmp(&s[b]))
-                        .expect("at least two tied classes")
-                }
-                (None, Some(order)) => order
-                    .iter()
-                    .map(|&m| argmax(preds.row(m, i)))
-                    .find(|c| tied.contains(c))
-                    .unwrap_or(tied[0]),
-                (None, None) => unreachable!("lowest returns early"),
-            };
-            row[winner] += TIE_MARGIN;
+/// Lifts the winner of each tied row of `votes` (rows of `k` vote shares)
+/// by [`TIE_MARGIN`]; `winner(r, tied)` picks among the tied classes of row
+/// `r`, in class order.
+fn break_ties(votes: &mut [f64], k: usize, winner: impl Fn(usize, &[usize]) -> usize) {
+    let mut tied = Vec::with_capacity(k);
+    for (r, row) in votes.chunks_exact_mut(k).enumerate() {
+        let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        tied.clear();
+        // Shares are sums of the same weights in different orders:
+        // compare with a tolerance far below one model's weight.
+        tied.extend((0..k).filter(|&j| max - row[j] <= 1e-12));
+        if tied.len() < 2 {
+            continue;
         }
+        row[winner(r, &tied)] += TIE_MARGIN;
+    }
+}
+
+/// [`TieBreak::Soft`]: the tied class of highest weighted mean probability
+/// `s` (one row), the lowest of equal means.
+fn soft_winner(s: &[f64], tied: &[usize]) -> usize {
+    // max_by keeps the last maximum; iterate in reverse so equal means go to
+    // the lowest class.
+    *tied
+        .iter()
+        .rev()
+        .max_by(|&&a, &&b| s[a].total_cmp(&s[b]))
+        .expect("at least two tied classes")
+}
+
+/// The vote of models given one at a time ([`Fitted::row_sum`]): the same
+/// counts in the same order as the blocked batch kernel, and for
+/// [`TieBreak::Soft`] the weighted mean beside them.
+struct VoteRowSum {
+    weights: Vec<f64>,
+    k: usize,
+    single_label: bool,
+    votes: Vec<f64>,
+    soft: Option<Vec<f64>>,
+}
+
+impl RowSum for VoteRowSum {
+    fn add(&mut self, m: usize, block: &[f32]) {
+        let (w, k) = (self.weights[m], self.k);
+        let chunk = block_len(k) * 16;
+        if self.single_label {
+            self.votes
+                .par_chunks_mut(chunk)
+                .zip(block.par_chunks(chunk))
+                .for_each(|(v, rows)| add_votes(v, rows, k, w));
+        } else {
+            self.votes
+                .par_chunks_mut(chunk)
+                .zip(block.par_chunks(chunk))
+                .for_each(|(v, rows)| {
+                    for (v, &p) in v.iter_mut().zip(rows) {
+                        if p >= 0.5 {
+                            *v += w;
+                        }
+                    }
+                });
+        }
+        // As `accumulate` does for the soft tie rule, models of weight zero
+        // add nothing to the mean.
+        if let Some(soft) = &mut self.soft
+            && w != 0.0
+        {
+            soft.par_chunks_mut(chunk)
+                .zip(block.par_chunks(chunk))
+                .for_each(|(s, x)| {
+                    for (s, &x) in s.iter_mut().zip(x) {
+                        *s += w * f64::from(x);
+                    }
+                });
+        }
+    }
+
+    fn finish(self: Box<Self>) -> Vec<f32> {
+        let VoteRowSum {
+            k,
+            single_label,
+            mut votes,
+            soft,
+            ..
+        } = *self;
+        if single_label {
+            let chunk = block_len(k);
+            if let Some(soft) = &soft {
+                votes
+                    .par_chunks_mut(chunk)
+                    .zip(soft.par_chunks(chunk))
+                    .for_each(|(v, s)| {
+                        break_ties(v, k, |r, tied| soft_winner(&s[r * k..(r + 1) * k], tied))
+                    });
+            }
+            votes.par_chunks_mut(chunk).for_each(|v| {
+                v.chunks_exact_mut(k).for_each(super::normalize);
+            });
+        }
+        votes
+            .into_par_iter()
+            .map(|v| v.clamp(0.0, 1.0) as f32)
+            .collect()
     }
 }
 

@@ -4,11 +4,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::fuser::{Fitted, Fuser};
+use crate::fuser::{Fitted, Fuser, RowShape, RowSum};
 use crate::fusers::method::{
     FitContext, FittedState, MethodParams, NamedWeights, SpecOptions, resolve_weights,
 };
-use crate::fusers::weighted_mean;
+use crate::fusers::{WeightedRowSum, finish_rows, weighted_mean};
 use crate::predictions::{Predictions, Targets};
 use crate::weights::Weights;
 
@@ -61,6 +61,16 @@ impl Fitted for WeightedMean {
 
     fn weights(&self) -> Option<&Weights> {
         Some(&self.weights)
+    }
+
+    fn row_sum(&self, shape: RowShape) -> Result<Option<Box<dyn RowSum>>> {
+        self.weights.check_len(shape.models)?;
+        Ok(Some(Box::new(WeightedRowSum::new(
+            shape,
+            self.weights.as_slice(),
+            f64::from,
+            finish_rows,
+        ))))
     }
 }
 

@@ -175,29 +175,14 @@ impl Predictions {
         }
         let task_kind = task_kind(&outputs, opts)?;
         let ids = match rows {
-            Some(n) => (0..n).map(|i| i.to_string()).collect(),
-            None => aligned_ids(&outputs)?,
+            Some(n) => Ids::Rows(n),
+            None => Ids::Names(aligned_ids(&outputs)?),
         };
         let classes = match task_kind {
             Kind::Regression => vec!["value".to_string()],
             Kind::Single | Kind::Multi => discover_classes(&outputs, opts)?,
         };
-        let task = match task_kind {
-            Kind::Regression => Task::Regression,
-            Kind::Multi => Task::Multilabel {
-                n_labels: classes.len(),
-            },
-            Kind::Single => {
-                if classes.len() < 2 {
-                    return Err(Error::shape(format!(
-                        "expected at least two classes, found {} ({})",
-                        classes.len(),
-                        classes.join(", ")
-                    )));
-                }
-                Task::classification(classes.len())
-            }
-        };
+        let task = task_of(task_kind, &classes)?;
         let n = ids.len();
         let k = classes.len();
         // The file row of each canonical id, computed once per distinct id
@@ -237,12 +222,32 @@ impl Predictions {
         Ok(Predictions {
             task,
             models: outputs.into_iter().map(|o| o.name).collect(),
-            ids: ids.into(),
+            ids: ids.into_names().into(),
             classes,
             hard,
             values,
         })
     }
+}
+
+/// The task of models of `kind` with these classes.
+fn task_of(kind: Kind, classes: &[String]) -> Result<Task> {
+    Ok(match kind {
+        Kind::Regression => Task::Regression,
+        Kind::Multi => Task::Multilabel {
+            n_labels: classes.len(),
+        },
+        Kind::Single => {
+            if classes.len() < 2 {
+                return Err(Error::shape(format!(
+                    "expected at least two classes, found {} ({})",
+                    classes.len(),
+                    classes.join(", ")
+                )));
+            }
+            Task::classification(classes.len())
+        }
+    })
 }
 
 /// `Some(n)` when every model's ids are [`Ids::Rows`]`(n)`, the same `n`.
@@ -414,35 +419,40 @@ fn aligned_ids(outputs: &[ModelOutput]) -> Result<Vec<String>> {
         }
         let reference =
             reference.get_or_insert_with(|| first_ids.iter().map(|s| s.as_str()).collect());
-        let out_ids = id_names(&out.ids);
-        let other: BTreeSet<&str> = out_ids.iter().map(|s| s.as_str()).collect();
-        if other != *reference {
-            let missing: Vec<&str> = reference.difference(&other).copied().collect();
-            let extra: Vec<&str> = other.difference(reference).copied().collect();
-            let mut msg = format!(
-                "expected the same {} ids as model '{}', found {} ids",
-                reference.len(),
-                first.name,
-                other.len()
-            );
-            if !missing.is_empty() {
-                msg.push_str(&format!(
-                    "; missing {}: {}",
-                    missing.len(),
-                    preview(&missing)
-                ));
-            }
-            if !extra.is_empty() {
-                msg.push_str(&format!(
-                    "; unexpected {}: {}",
-                    extra.len(),
-                    preview(&extra)
-                ));
-            }
-            return Err(Error::mismatch(msg).with_model(out.name.clone()));
-        }
+        same_id_set(reference, &first.name, out)?;
     }
     Ok(ids)
+}
+
+/// Checks that `out` has the ids of `reference`, the set of model `first`'s.
+fn same_id_set(reference: &BTreeSet<&str>, first: &str, out: &ModelOutput) -> Result<()> {
+    let out_ids = id_names(&out.ids);
+    let other: BTreeSet<&str> = out_ids.iter().map(|s| s.as_str()).collect();
+    if other == *reference {
+        return Ok(());
+    }
+    let missing: Vec<&str> = reference.difference(&other).copied().collect();
+    let extra: Vec<&str> = other.difference(reference).copied().collect();
+    let mut msg = format!(
+        "expected the same {} ids as model '{first}', found {} ids",
+        reference.len(),
+        other.len()
+    );
+    if !missing.is_empty() {
+        msg.push_str(&format!(
+            "; missing {}: {}",
+            missing.len(),
+            preview(&missing)
+        ));
+    }
+    if !extra.is_empty() {
+        msg.push_str(&format!(
+            "; unexpected {}: {}",
+            extra.len(),
+            preview(&extra)
+        ));
+    }
+    Err(Error::mismatch(msg).with_model(out.name.clone()))
 }
 
 /// Up to five items, then a count of the rest.
@@ -506,30 +516,37 @@ fn discover_classes(outputs: &[ModelOutput], opts: &BuildOptions) -> Result<Vec<
         v.sort_by(|a, b| id_order(a, b));
         v
     };
-    // Every model with scores must have exactly these columns, in any order.
-    let want: BTreeSet<&str> = classes.iter().map(|s| s.as_str()).collect();
     for out in outputs {
-        if let Content::Scores { columns, .. } = &out.content {
-            let have: BTreeSet<&str> = columns.iter().map(|s| s.as_str()).collect();
-            if have != want {
-                let missing: Vec<&str> = want.difference(&have).copied().collect();
-                let extra: Vec<&str> = have.difference(&want).copied().collect();
-                let mut msg = format!(
-                    "expected the class columns [{}] {source}, found [{}]",
-                    classes.join(", "),
-                    columns.join(", ")
-                );
-                if !missing.is_empty() {
-                    msg.push_str(&format!("; missing: {}", preview(&missing)));
-                }
-                if !extra.is_empty() {
-                    msg.push_str(&format!("; unexpected: {}", preview(&extra)));
-                }
-                return Err(Error::mismatch(msg).with_model(out.name.clone()));
-            }
-        }
+        check_columns(out, &classes, &source)?;
     }
     Ok(classes)
+}
+
+/// Every model with scores must have exactly the columns `classes`, in any
+/// order; `source` says where they come from, for the message.
+fn check_columns(out: &ModelOutput, classes: &[String], source: &str) -> Result<()> {
+    let Content::Scores { columns, .. } = &out.content else {
+        return Ok(());
+    };
+    let want: BTreeSet<&str> = classes.iter().map(|s| s.as_str()).collect();
+    let have: BTreeSet<&str> = columns.iter().map(|s| s.as_str()).collect();
+    if have == want {
+        return Ok(());
+    }
+    let missing: Vec<&str> = want.difference(&have).copied().collect();
+    let extra: Vec<&str> = have.difference(&want).copied().collect();
+    let mut msg = format!(
+        "expected the class columns [{}] {source}, found [{}]",
+        classes.join(", "),
+        columns.join(", ")
+    );
+    if !missing.is_empty() {
+        msg.push_str(&format!("; missing: {}", preview(&missing)));
+    }
+    if !extra.is_empty() {
+        msg.push_str(&format!("; unexpected: {}", preview(&extra)));
+    }
+    Err(Error::mismatch(msg).with_model(out.name.clone()))
 }
 
 /// When every model gave hard labels, nothing says what the classes are
@@ -603,12 +620,13 @@ fn check_hard_classes(
 
 /// For each canonical id, the row of `out` that holds it (the ids are
 /// already checked to be the same set).
-fn file_rows(out: &ModelOutput, ids: &[String]) -> Vec<usize> {
+fn file_rows(out: &ModelOutput, ids: &Ids) -> Vec<usize> {
     // Files already in id order, the usual case, need no lookups; so are
-    // numbered rows (kept as such only when every model's are).
+    // numbered rows (their order is the id order).
     if matches!(out.ids, Ids::Rows(_)) || out.ids == *ids {
         return (0..ids.len()).collect();
     }
+    let ids = id_names(ids);
     let names = id_names(&out.ids);
     let row_of: HashMap<&str, usize> = names
         .iter()
@@ -623,7 +641,7 @@ fn file_rows(out: &ModelOutput, ids: &[String]) -> Vec<usize> {
 fn fill_model(
     out: &ModelOutput,
     rows: &[usize],
-    ids: &[String],
+    ids: &Ids,
     classes: &[String],
     task: Task,
     opts: &BuildOptions,
@@ -633,13 +651,13 @@ fn fill_model(
     debug_assert_eq!(block.len(), ids.len() * k);
     match &out.content {
         Content::Values(v) => {
-            for (i, id) in ids.iter().enumerate() {
+            for i in 0..ids.len() {
                 let x = v[rows[i]];
                 if !x.is_finite() {
                     return Err(Error::invalid_value(format!(
                         "expected a finite value, found {x}"
                     ))
-                    .with_id(id.clone()));
+                    .with_id(ids.id(i).into_owned()));
                 }
                 block[i] = x;
             }
@@ -651,7 +669,7 @@ fn fill_model(
                 .map(|(j, c)| (c.as_str(), j))
                 .collect();
             let multilabel = matches!(task, Task::Multilabel { .. });
-            for (i, id) in ids.iter().enumerate() {
+            for i in 0..ids.len() {
                 let label = &labels[rows[i]];
                 for part in split_labels(label, multilabel) {
                     let Some(&j) = class_of.get(part) else {
@@ -662,7 +680,7 @@ fn fill_model(
                                 preview(&classes.iter().map(|s| s.as_str()).collect::<Vec<_>>())
                             ),
                         )
-                        .with_id(id.clone()));
+                        .with_id(ids.id(i).into_owned()));
                     };
                     block[i * k + j] = 1.0;
                 }
@@ -674,13 +692,14 @@ fn fill_model(
                 .map(|c| columns.iter().position(|x| x == c).expect("checked"))
                 .collect();
             let width = columns.len();
-            for (i, id) in ids.iter().enumerate() {
+            for i in 0..ids.len() {
                 let src = &values[rows[i] * width..][..width];
                 let dst = &mut block[i * k..(i + 1) * k];
                 for (j, &c) in col_of.iter().enumerate() {
                     dst[j] = src[c];
                 }
-                prepare_row(dst, classes, task, opts).map_err(|e| e.with_id(id.clone()))?;
+                prepare_row(dst, classes, task, opts)
+                    .map_err(|e| e.with_id(ids.id(i).into_owned()))?;
             }
         }
     }
@@ -785,6 +804,171 @@ pub(super) fn check_row(
         }
     }
     Ok(())
+}
+
+/// Models validated and aligned one at a time, as
+/// [`Predictions::from_outputs`] aligns them all at once, so that a fusion
+/// can take them one after another (streaming): the layout (task, ids in
+/// [`id_order`], classes) comes from the first model, and each later model
+/// gets the checks and messages `from_outputs` would give it against that
+/// one. Give the models in name order for the messages to name the same
+/// reference model.
+pub(crate) struct Layout {
+    first: String,
+    /// The first model's ids in its file order, the cheap comparison.
+    first_ids: Ids,
+    /// The ids in [`id_order`]: the row order of every aligned block.
+    ids: Ids,
+    classes: Vec<String>,
+    kind: Kind,
+    task: Task,
+    opts: BuildOptions,
+    /// Where the classes come from, for messages.
+    source: String,
+}
+
+/// One model's rows aligned to a [`Layout`].
+pub(crate) struct Aligned {
+    pub(crate) name: String,
+    pub(crate) values: Vec<f32>,
+    pub(crate) hard: bool,
+}
+
+impl Layout {
+    /// The layout of `out`'s model, and its rows aligned to it.
+    pub(crate) fn first(mut out: ModelOutput, opts: &BuildOptions) -> Result<(Layout, Aligned)> {
+        canonicalise_classes(&mut out, opts.task == TaskHint::Multilabel);
+        check_model_shape(&out, false)?;
+        let one = std::slice::from_ref(&out);
+        let kind = task_kind(one, opts)?;
+        let classes = match kind {
+            Kind::Regression => vec!["value".to_string()],
+            Kind::Single | Kind::Multi => discover_classes(one, opts)?,
+        };
+        let task = task_of(kind, &classes)?;
+        let ids = match &out.ids {
+            Ids::Rows(n) => Ids::Rows(*n),
+            Ids::Names(v) => {
+                let mut v = v.clone();
+                v.sort_by(|a, b| id_order(a, b));
+                Ids::Names(v)
+            }
+        };
+        let source = match (&opts.classes, &out.content) {
+            (None, Content::Scores { .. }) => format!("of model '{}'", out.name),
+            _ => "the fuser was fitted on".to_string(),
+        };
+        let layout = Layout {
+            first: out.name.clone(),
+            first_ids: out.ids.clone(),
+            ids,
+            classes,
+            kind,
+            task,
+            opts: opts.clone(),
+            source,
+        };
+        let aligned = layout.fill(out)?;
+        Ok((layout, aligned))
+    }
+
+    /// Checks `out` against the layout and aligns its rows.
+    pub(crate) fn align(&self, mut out: ModelOutput) -> Result<Aligned> {
+        canonicalise_classes(&mut out, self.opts.task == TaskHint::Multilabel);
+        let same_ids = out.ids == self.first_ids;
+        check_model_shape(&out, same_ids)?;
+        let values = matches!(out.content, Content::Values(_));
+        if values != (self.kind == Kind::Regression) {
+            let (regression, other) = match values {
+                true => (&out.name, &self.first),
+                false => (&self.first, &out.name),
+            };
+            return Err(Error::mismatch(format!(
+                "models disagree on the task: [{regression}] give regression values, '{other}' gives class scores or labels"
+            )));
+        }
+        if self.kind != Kind::Regression {
+            check_columns(&out, &self.classes, &self.source)?;
+        }
+        if !same_ids {
+            let canonical = id_names(&self.ids);
+            let reference: BTreeSet<&str> = canonical.iter().map(String::as_str).collect();
+            same_id_set(&reference, &self.first, &out)?;
+        }
+        self.fill(out)
+    }
+
+    /// `out`'s rows in the layout's order, checked and turned into
+    /// probabilities; a file already in that order is checked in place.
+    fn fill(&self, out: ModelOutput) -> Result<Aligned> {
+        let in_order = matches!(out.ids, Ids::Rows(_)) || out.ids == self.ids;
+        let hard = matches!(out.content, Content::Labels(_));
+        let name = out.name;
+        let with_model = |e: Error| e.with_model(name.clone());
+        let values = match out.content {
+            Content::Scores {
+                columns,
+                mut values,
+            } if in_order && columns == self.classes => {
+                let k = self.classes.len();
+                for (i, row) in values.chunks_exact_mut(k).enumerate() {
+                    prepare_row(row, &self.classes, self.task, &self.opts)
+                        .map_err(|e| with_model(e.with_id(self.ids.id(i).into_owned())))?;
+                }
+                values
+            }
+            content => {
+                let out = ModelOutput {
+                    name: name.clone(),
+                    ids: out.ids,
+                    content,
+                };
+                let rows = file_rows(&out, &self.ids);
+                let mut block = vec![0f32; self.ids.len() * self.classes.len()];
+                fill_model(
+                    &out,
+                    &rows,
+                    &self.ids,
+                    &self.classes,
+                    self.task,
+                    &self.opts,
+                    &mut block,
+                )
+                .map_err(with_model)?;
+                block
+            }
+        };
+        Ok(Aligned { name, values, hard })
+    }
+
+    /// The task of the models.
+    pub(crate) fn task(&self) -> Task {
+        self.task
+    }
+
+    /// The classes, in the order of every aligned block.
+    pub(crate) fn classes(&self) -> &[String] {
+        &self.classes
+    }
+
+    /// Rows per model.
+    pub(crate) fn n_samples(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// The fused prediction `values` (one model, `name`) on this layout.
+    pub(crate) fn into_fused(self, name: &str, values: Vec<f32>) -> Predictions {
+        let p = Predictions {
+            task: self.task,
+            models: vec![name.to_string()],
+            ids: self.ids.into_names().into(),
+            classes: self.classes,
+            hard: vec![false],
+            values,
+        };
+        debug_assert!(p.validate().is_ok(), "{:?}", p.validate());
+        p
+    }
 }
 
 #[cfg(test)]

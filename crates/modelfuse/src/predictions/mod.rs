@@ -28,8 +28,8 @@ mod build;
 mod ids;
 mod targets;
 
+pub(crate) use build::{Aligned, Layout, canonicalise_classes, preview, shared_classes};
 pub use build::{BuildOptions, Content, ModelOutput, TaskHint, canonical_class};
-pub(crate) use build::{canonicalise_classes, preview, shared_classes};
 use build::{check_row, unique};
 pub use ids::Ids;
 pub use targets::Targets;
@@ -334,22 +334,7 @@ impl Predictions {
     /// [`ErrorKind::Mismatch`] naming the models that are missing and those
     /// that were not expected.
     pub fn select_models(&self, names: &[String]) -> Result<Predictions> {
-        let wanted: BTreeSet<&String> = names.iter().collect();
-        let have: BTreeSet<&String> = self.models.iter().collect();
-        let missing: Vec<&str> = wanted.difference(&have).map(|s| s.as_str()).collect();
-        let extra: Vec<&str> = have.difference(&wanted).map(|s| s.as_str()).collect();
-        if !missing.is_empty() || !extra.is_empty() {
-            let mut msg = format!(
-                "expected the models [{}], found [{}]",
-                names.join(", "),
-                self.models.join(", ")
-            );
-            if !missing.is_empty() {
-                msg.push_str(&format!("; missing: {}", missing.join(", ")));
-            }
-            if !extra.is_empty() {
-                msg.push_str(&format!("; unexpected: {}", extra.join(", ")));
-            }
+        if let Some(msg) = model_set_mismatch(names, &self.models) {
             return Err(Error::mismatch(msg));
         }
         let mut values = Vec::with_capacity(self.values.len());
@@ -497,6 +482,30 @@ pub(crate) mod test_support {
             },
         }
     }
+}
+
+/// Why models named `have` are not the set `wanted` (in any order), or
+/// `None` when they are.
+pub(crate) fn model_set_mismatch(wanted: &[String], have: &[String]) -> Option<String> {
+    let want: BTreeSet<&String> = wanted.iter().collect();
+    let got: BTreeSet<&String> = have.iter().collect();
+    let missing: Vec<&str> = want.difference(&got).map(|s| s.as_str()).collect();
+    let extra: Vec<&str> = got.difference(&want).map(|s| s.as_str()).collect();
+    if missing.is_empty() && extra.is_empty() {
+        return None;
+    }
+    let mut msg = format!(
+        "expected the models [{}], found [{}]",
+        wanted.join(", "),
+        have.join(", ")
+    );
+    if !missing.is_empty() {
+        msg.push_str(&format!("; missing: {}", missing.join(", ")));
+    }
+    if !extra.is_empty() {
+        msg.push_str(&format!("; unexpected: {}", extra.join(", ")));
+    }
+    Some(msg)
 }
 
 #[cfg(test)]
