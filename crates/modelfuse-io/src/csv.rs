@@ -21,7 +21,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use csv::ByteRecord;
-use modelfuse::{Content, ModelOutput};
+use modelfuse::{Content, IdsBuilder, ModelOutput};
 
 use crate::columns::{self, Layout, SegmentColumns, Target};
 use crate::error::{Error, Result};
@@ -233,6 +233,15 @@ impl Row<'_> {
 
     /// Column `j` as an `f32`.
     pub(crate) fn number(&self, j: usize) -> Result<f32> {
+        // Nearly every cell is an ASCII number with ASCII blanks at most:
+        // parsed from its bytes without the NUL scan and Unicode trim every
+        // text cell gets (a third of a CSV file's read time). Anything else
+        // takes the general path below, which gives the same value or error.
+        if let Ok(text) = std::str::from_utf8(self.record[j].trim_ascii())
+            && let Ok(x) = text.parse::<f32>()
+        {
+            return Ok(x);
+        }
         let text = self.cell(j, "a number")?;
         text.parse::<f32>().map_err(|_| {
             self.locate(
@@ -261,12 +270,12 @@ pub(crate) fn read_table(
     let seg_cols = SegmentColumns::find(table.header()).map_err(at_header)?;
     let mut segments = seg_cols.map(|c| SegmentParts::new(&c));
     let id = layout.id();
-    let mut ids = Vec::new();
+    let mut ids = IdsBuilder::default();
     let mut scores = Vec::new();
     let mut labels = Vec::new();
     let mut values = Vec::new();
     while let Some(row) = table.next_row()? {
-        ids.push(row.cell(id, "an id")?.to_string());
+        ids.push(row.cell(id, "an id")?);
         match &layout {
             Layout::Scores { classes, .. } => {
                 for &j in classes {
@@ -299,7 +308,7 @@ pub(crate) fn read_table(
     Ok((
         ModelOutput {
             name,
-            ids: ids.into(),
+            ids: ids.finish(),
             content,
         },
         segments,

@@ -87,8 +87,8 @@ pub use fuser::{Fitted, Fuser, RowShape, RowSum};
 pub use fusers::FittedState;
 pub use fusers::method::{MethodParams, NamedWeights, SpecOptions};
 pub use predictions::{
-    BuildOptions, Content, Ids, ModelOutput, Predictions, SUM_TOLERANCE, Targets, Task, TaskHint,
-    argmax, canonical_class, id_order,
+    BuildOptions, Content, Ids, IdsBuilder, ModelOutput, Predictions, SUM_TOLERANCE, Targets, Task,
+    TaskHint, argmax, canonical_class, id_order,
 };
 pub use spec::{FuserSpec, Method};
 pub use weights::Weights;

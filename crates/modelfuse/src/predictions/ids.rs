@@ -102,6 +102,59 @@ impl Default for Ids {
     }
 }
 
+/// Collects a file's ids row by row into [`Ids`], holding no string while
+/// every id is its row number (`0`, `1`, … as pandas writes its default
+/// index): such a file's ids end as [`Ids::Rows`], which aligns without
+/// hashing or comparing anything. At the first other id the row numbers so
+/// far are written out and the ids kept as [`Ids::Names`], in file order as
+/// always.
+#[derive(Clone, Debug, Default)]
+pub struct IdsBuilder {
+    rows: usize,
+    names: Option<Vec<String>>,
+}
+
+impl IdsBuilder {
+    /// Adds the id of the next row.
+    pub fn push(&mut self, id: &str) {
+        match &mut self.names {
+            Some(names) => names.push(id.to_string()),
+            None if is_row_number(id, self.rows) => self.rows += 1,
+            None => {
+                let mut names: Vec<String> = (0..self.rows).map(|i| i.to_string()).collect();
+                names.push(id.to_string());
+                self.names = Some(names);
+            }
+        }
+    }
+
+    /// Adds an integer id of the next row (no text is made for row numbers).
+    pub fn push_int(&mut self, id: i64) {
+        match (&mut self.names, usize::try_from(id)) {
+            (None, Ok(i)) if i == self.rows => self.rows += 1,
+            _ => self.push(&id.to_string()),
+        }
+    }
+
+    /// The number of ids added.
+    pub fn len(&self) -> usize {
+        self.names.as_ref().map_or(self.rows, Vec::len)
+    }
+
+    /// Whether no id was added.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The ids.
+    pub fn finish(self) -> Ids {
+        match self.names {
+            Some(names) => Ids::Names(names),
+            None => Ids::Rows(self.rows),
+        }
+    }
+}
+
 impl From<Vec<String>> for Ids {
     fn from(v: Vec<String>) -> Self {
         Ids::Names(v)
@@ -189,6 +242,48 @@ impl<S: AsRef<str>> PartialEq<Vec<S>> for Ids {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn ids_builder_keeps_row_numbers_as_rows() {
+        let mut b = IdsBuilder::default();
+        for i in 0..5 {
+            b.push(&i.to_string());
+        }
+        assert_eq!(b.len(), 5);
+        assert!(matches!(b.clone().finish(), Ids::Rows(5)));
+        b.push_int(5);
+        assert!(matches!(b.clone().finish(), Ids::Rows(6)));
+        // The first id that is not its row number turns the list into names,
+        // the same ids in the same order.
+        b.push("07");
+        b.push_int(8);
+        let ids = b.finish();
+        assert!(matches!(ids, Ids::Names(_)));
+        assert_eq!(ids, ["0", "1", "2", "3", "4", "5", "07", "8"]);
+        for other in [
+            "+0",
+            "00",
+            " 0",
+            "0.0",
+            "-0",
+            "1",
+            "",
+            "99999999999999999999999",
+        ] {
+            let mut b = IdsBuilder::default();
+            b.push(other);
+            assert_eq!(
+                b.finish().as_names(),
+                Some(&[other.to_string()][..]),
+                "{other}"
+            );
+        }
+        let mut b = IdsBuilder::default();
+        b.push_int(-1);
+        assert_eq!(b.finish(), ["-1"]);
+        assert!(IdsBuilder::default().is_empty());
+    }
+
     use super::*;
 
     #[test]

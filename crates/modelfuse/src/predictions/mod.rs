@@ -31,7 +31,7 @@ mod targets;
 pub(crate) use build::{Aligned, Layout, canonicalise_classes, preview, shared_classes};
 pub use build::{BuildOptions, Content, ModelOutput, TaskHint, canonical_class};
 use build::{check_row, unique};
-pub use ids::Ids;
+pub use ids::{Ids, IdsBuilder};
 pub use targets::Targets;
 
 /// How far a probability row may be from summing to one before it is
