@@ -181,7 +181,21 @@ impl Dtype {
             let bytes = &mut buf[..m * self.size];
             r.read_exact(bytes)
                 .map_err(|e| Error::io("cannot read the array data", e))?;
-            out.extend(bytes.chunks_exact(self.size).map(|c| self.float(c)));
+            // One loop per layout, so each compiles to straight loads (and
+            // byte swaps) instead of a branch per element.
+            match (self.size, self.big_endian) {
+                (4, false) => out.extend(
+                    bytes
+                        .chunks_exact(4)
+                        .map(|c| f32::from_le_bytes(c.try_into().expect("four bytes"))),
+                ),
+                (4, true) => out.extend(
+                    bytes
+                        .chunks_exact(4)
+                        .map(|c| f32::from_be_bytes(c.try_into().expect("four bytes"))),
+                ),
+                _ => out.extend(bytes.chunks_exact(self.size).map(|c| self.float(c))),
+            }
         }
         Ok(out)
     }

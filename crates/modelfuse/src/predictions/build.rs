@@ -708,6 +708,31 @@ fn fill_model(
 
 /// Checks one row of scores and turns it into probabilities in place.
 fn prepare_row(row: &mut [f32], classes: &[String], task: Task, opts: &BuildOptions) -> Result<()> {
+    // Probabilities as given, the usual case: every check in one pass over
+    // the row, then the rescaling, with the same sum (f64, in column order)
+    // and so the same values as the general path below, which a row that
+    // fails any check takes to have its problem named.
+    if !opts.logits && !opts.renormalize && task != Task::Regression {
+        let single = task.is_single_label();
+        let mut ok = true;
+        let mut sum = 0f64;
+        for &x in row.iter() {
+            ok &= x.is_finite() & (x >= -RANGE_TOLERANCE) & (x <= 1.0 + RANGE_TOLERANCE);
+            sum += x as f64;
+        }
+        if ok && (!single || (sum - 1.0).abs() <= SUM_TOLERANCE) {
+            if single {
+                for x in row.iter_mut() {
+                    *x = (*x as f64 / sum).clamp(0.0, 1.0) as f32;
+                }
+            } else {
+                for x in row.iter_mut() {
+                    *x = x.clamp(0.0, 1.0);
+                }
+            }
+            return Ok(());
+        }
+    }
     for (j, &x) in row.iter().enumerate() {
         if !x.is_finite() {
             return Err(
