@@ -717,7 +717,7 @@ fn prepare_row(row: &mut [f32], classes: &[String], task: Task, opts: &BuildOpti
         let mut ok = true;
         let mut sum = 0f64;
         for &x in row.iter() {
-            ok &= x.is_finite() & (x >= -RANGE_TOLERANCE) & (x <= 1.0 + RANGE_TOLERANCE);
+            ok &= (-RANGE_TOLERANCE..=1.0 + RANGE_TOLERANCE).contains(&x);
             sum += x as f64;
         }
         if ok && (!single || (sum - 1.0).abs() <= SUM_TOLERANCE) {
