@@ -88,14 +88,33 @@ pub fn fuse_streaming(
         hint(&out, file, opts);
         Ok(out)
     };
-    let Some(((_, first_file), rest)) = named.split_first() else {
+    let threads = rayon::current_num_threads().max(1);
+    // The first files are read together; the first of them (in name order)
+    // sets the layout the others are checked against.
+    let head = &named[..threads.min(named.len())];
+    let mut outs = head
+        .par_iter()
+        .map(|(_, file)| read(file))
+        .collect::<Vec<Result<ModelOutput>>>()
+        .into_iter();
+    let Some(first) = outs.next() else {
         return Err(anyhow!("expected at least one model, found none"));
     };
-    let first = First::new(&names, read(first_file)?, opts).map_err(|e| explain(e, &paths))?;
+    let first = First::new(&names, first?, opts).map_err(|e| explain(e, &paths))?;
     let mut stream = fitted
         .stream(first)
         .map_err(|e| anyhow!("{}: {e}", fuser.display()))?;
-    for chunk in rest.chunks(rayon::current_num_threads().max(1)) {
+    let outs: Vec<ModelOutput> = outs.collect::<Result<_>>()?;
+    let prepared: Vec<_> = outs
+        .into_par_iter()
+        .map(|out| stream.prepare(out))
+        .collect();
+    for p in prepared {
+        stream
+            .add(p.map_err(|e| explain(e, &paths))?)
+            .map_err(|e| explain(e, &paths))?;
+    }
+    for chunk in named[head.len()..].chunks(threads) {
         let prepared: Vec<Result<Prepared>> = chunk
             .par_iter()
             .map(|(_, file)| {

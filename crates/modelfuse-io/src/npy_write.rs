@@ -55,8 +55,27 @@ fn npy(descr: &str, shape: &[usize], data: &[u8]) -> Vec<u8> {
 }
 
 fn f32_array(values: &[f32], shape: &[usize]) -> Vec<u8> {
-    let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-    npy("<f4", shape, &data)
+    let mut out = npy("<f4", shape, &[]);
+    out.reserve_exact(values.len() * 4);
+    for v in values {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+/// Writes [`f32_array`]'s bytes to `out` a block at a time, so a large
+/// output is never held twice.
+fn write_f32_array(out: &mut dyn Write, values: &[f32], shape: &[usize]) -> std::io::Result<()> {
+    out.write_all(&npy("<f4", shape, &[]))?;
+    let mut buf = Vec::with_capacity(1 << 18);
+    for block in values.chunks(1 << 16) {
+        buf.clear();
+        for v in block {
+            buf.extend_from_slice(&v.to_le_bytes());
+        }
+        out.write_all(&buf)?;
+    }
+    Ok(())
 }
 
 /// A 1-D `<U{n}` array: each string as `n` UTF-32 code points, zero-padded.
@@ -118,7 +137,14 @@ fn sidecar(path: &Path, what: &str) -> PathBuf {
 /// Writes `fused` as `path` (`.npy`) and its sidecars, each atomically; the
 /// array is written last, so a reader never finds it without its sidecars.
 pub(crate) fn write_npy(path: &Path, fused: &Predictions) -> Result<()> {
-    let lines = |items: &[String]| items.iter().map(|s| format!("{s}\n")).collect::<String>();
+    let lines = |items: &[String]| {
+        let mut text = String::with_capacity(items.iter().map(|s| s.len() + 1).sum());
+        for s in items {
+            text.push_str(s);
+            text.push('\n');
+        }
+        text
+    };
     for item in fused.ids().iter().chain(fused.classes()) {
         if item.contains(['\n', '\r']) {
             return Err(Error::format(format!(
@@ -137,8 +163,12 @@ pub(crate) fn write_npy(path: &Path, fused: &Predictions) -> Result<()> {
         })
         .map_err(|e| e.or_path(&classes))?;
     }
-    let (_, array) = main_array(fused);
-    write_atomic(path, |out| out.write_all(&array))
+    let n = fused.n_samples();
+    let shape = match fused.task() {
+        Task::Regression => vec![n],
+        _ => vec![n, fused.n_outputs()],
+    };
+    write_atomic(path, |out| write_f32_array(out, fused.model(0), &shape))
 }
 
 #[cfg(test)]

@@ -692,47 +692,90 @@ fn fill_model(
                 .map(|c| columns.iter().position(|x| x == c).expect("checked"))
                 .collect();
             let width = columns.len();
-            for i in 0..ids.len() {
+            for (i, dst) in block.chunks_exact_mut(k).enumerate() {
                 let src = &values[rows[i] * width..][..width];
-                let dst = &mut block[i * k..(i + 1) * k];
                 for (j, &c) in col_of.iter().enumerate() {
                     dst[j] = src[c];
                 }
-                prepare_row(dst, classes, task, opts)
-                    .map_err(|e| e.with_id(ids.id(i).into_owned()))?;
             }
+            prepare_rows(block, classes, task, opts, ids)?;
         }
     }
     Ok(())
 }
 
-/// Checks one row of scores and turns it into probabilities in place.
-fn prepare_row(row: &mut [f32], classes: &[String], task: Task, opts: &BuildOptions) -> Result<()> {
-    // Probabilities as given, the usual case: every check in one pass over
-    // the row, then the rescaling, with the same sum (f64, in column order)
-    // and so the same values as the general path below, which a row that
-    // fails any check takes to have its problem named.
-    if !opts.logits && !opts.renormalize && task != Task::Regression {
-        let single = task.is_single_label();
-        let mut ok = true;
-        let mut sum = 0f64;
-        for &x in row.iter() {
-            ok &= (-RANGE_TOLERANCE..=1.0 + RANGE_TOLERANCE).contains(&x);
-            sum += x as f64;
+/// [`prepare_row`] on every row of `block` (row `i` is id `ids[i]`, for
+/// messages).
+///
+/// Probabilities as given, the usual case, are checked four rows at a time:
+/// every check of a row in one pass (finite, in range, its f64 sum in column
+/// order), four rows' sums side by side because each is a chain of dependent
+/// additions (a row of 100 classes is a 100-add chain), then the same
+/// rescaling, so the same values as the general path. A group with any row
+/// that fails a check goes through the general path, which names the
+/// problem of the first such row.
+fn prepare_rows(
+    block: &mut [f32],
+    classes: &[String],
+    task: Task,
+    opts: &BuildOptions,
+    ids: &Ids,
+) -> Result<()> {
+    let k = classes.len();
+    let general = |rows: &mut [f32], first: usize| -> Result<()> {
+        for (r, row) in rows.chunks_exact_mut(k).enumerate() {
+            prepare_row(row, classes, task, opts)
+                .map_err(|e| e.with_id(ids.id(first + r).into_owned()))?;
         }
-        if ok && (!single || (sum - 1.0).abs() <= SUM_TOLERANCE) {
-            if single {
-                for x in row.iter_mut() {
-                    *x = (*x as f64 / sum).clamp(0.0, 1.0) as f32;
-                }
-            } else {
-                for x in row.iter_mut() {
-                    *x = x.clamp(0.0, 1.0);
-                }
-            }
-            return Ok(());
+        Ok(())
+    };
+    if opts.logits || opts.renormalize || task == Task::Regression {
+        return general(block, 0);
+    }
+    let single = task.is_single_label();
+    let done = block.len() / (4 * k) * 4;
+    let mut quads = block.chunks_exact_mut(4 * k);
+    for (q, quad) in quads.by_ref().enumerate() {
+        if !probabilities4(quad, k, single) {
+            general(quad, 4 * q)?;
         }
     }
+    general(quads.into_remainder(), done)
+}
+
+/// Checks four rows of `k` probabilities and rescales them as
+/// [`prepare_row`] does; `false`, with the rows untouched, when one fails a
+/// check.
+#[inline]
+fn probabilities4(quad: &mut [f32], k: usize, single: bool) -> bool {
+    let mut ok = true;
+    let mut sums = [0f64; 4];
+    for j in 0..k {
+        for (q, sum) in sums.iter_mut().enumerate() {
+            let x = quad[q * k + j];
+            ok &= (-RANGE_TOLERANCE..=1.0 + RANGE_TOLERANCE).contains(&x);
+            *sum += x as f64;
+        }
+    }
+    if !ok || (single && sums.iter().any(|s| (s - 1.0).abs() > SUM_TOLERANCE)) {
+        return false;
+    }
+    for (row, &sum) in quad.chunks_exact_mut(k).zip(&sums) {
+        if single {
+            for x in row.iter_mut() {
+                *x = (*x as f64 / sum).clamp(0.0, 1.0) as f32;
+            }
+        } else {
+            for x in row.iter_mut() {
+                *x = x.clamp(0.0, 1.0);
+            }
+        }
+    }
+    true
+}
+
+/// Checks one row of scores and turns it into probabilities in place.
+fn prepare_row(row: &mut [f32], classes: &[String], task: Task, opts: &BuildOptions) -> Result<()> {
     for (j, &x) in row.iter().enumerate() {
         if !x.is_finite() {
             return Err(
@@ -935,11 +978,8 @@ impl Layout {
                 columns,
                 mut values,
             } if in_order && columns == self.classes => {
-                let k = self.classes.len();
-                for (i, row) in values.chunks_exact_mut(k).enumerate() {
-                    prepare_row(row, &self.classes, self.task, &self.opts)
-                        .map_err(|e| with_model(e.with_id(self.ids.id(i).into_owned())))?;
-                }
+                prepare_rows(&mut values, &self.classes, self.task, &self.opts, &self.ids)
+                    .map_err(with_model)?;
                 values
             }
             content => {
