@@ -1042,6 +1042,38 @@ mod tests {
     use crate::predictions::test_support::scores;
 
     #[test]
+    fn rows_checked_four_at_a_time_name_the_first_bad_row() {
+        let k = 3;
+        let good = |i: usize| {
+            let a = 0.1 + 0.05 * (i % 5) as f32;
+            [a, 0.3, 0.7 - a]
+        };
+        let block: Vec<f32> = (0..11).flat_map(good).collect();
+        let ids = Ids::Rows(11);
+        let classes: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let task = Task::classification(k);
+        let opts = BuildOptions::default();
+        // Valid rows: the values of the row-by-row path.
+        let mut fast = block.clone();
+        prepare_rows(&mut fast, &classes, task, &opts, &ids).unwrap();
+        let mut slow = block.clone();
+        for row in slow.chunks_exact_mut(k) {
+            prepare_row(row, &classes, task, &opts).unwrap();
+        }
+        assert_eq!(fast, slow);
+        // A bad row in a group of four, after one, and in the remainder.
+        for (bad, value) in [(6, 1.5), (5, f32::NAN), (9, 0.9), (2, -0.5)] {
+            let mut b = block.clone();
+            b[bad * k + 1] = value;
+            if bad == 2 {
+                b[3 * k] = 7.0; // a later bad row in the same group is not the one named
+            }
+            let e = prepare_rows(&mut b, &classes, task, &opts, &ids).unwrap_err();
+            assert_eq!(e.location().id.as_deref(), Some(bad.to_string().as_str()), "{e}");
+        }
+    }
+
+    #[test]
     fn predictions_align_rows_and_columns_by_name() {
         let a = scores("a", &["2", "10"], &["x", "y"], &[0.2, 0.8, 0.6, 0.4]);
         let b = scores("b", &["10", "2"], &["y", "x"], &[0.3, 0.7, 0.9, 0.1]);
