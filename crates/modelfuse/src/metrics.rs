@@ -1411,12 +1411,8 @@ impl<'a> Input<'a> {
     /// The predicted class of each row (argmax, ties to the lowest index),
     /// computed once for all the metrics that need it.
     fn predicted(&self) -> &[usize] {
-        self.predicted.get_or_init(|| {
-            self.rows
-                .chunks_exact(self.preds.n_outputs())
-                .map(crate::predictions::argmax)
-                .collect()
-        })
+        self.predicted
+            .get_or_init(|| crate::predictions::argmax_rows(self.rows, self.preds.n_outputs()))
     }
 
     fn value(&self, metric: Metric) -> Result<f64> {

@@ -14,7 +14,7 @@ use crate::fusers::method::{
 };
 use crate::fusers::{FUSED, accumulate, block_len, check_weights, unsupported, weights_for};
 use crate::metrics::{self, Metric};
-use crate::predictions::{Predictions, Targets, Task, argmax};
+use crate::predictions::{Predictions, Targets, Task, argmax, argmax4};
 use crate::weights::Weights;
 
 /// How much a tie-break lifts the winning class's vote share (before
@@ -310,25 +310,6 @@ fn add_votes4(votes: &mut [f64], xs: [&[f32]; 4], k: usize, w: [f64; 4]) {
             v[best[q]] += w[q];
         }
     }
-}
-
-/// The [`argmax`] of four rows of `k` scores, scanned side by side: one
-/// row's argmax is a chain of dependent compare-and-selects (one per
-/// class), and four independent chains let the core overlap them. Each is
-/// still the first maximum.
-#[inline(always)]
-fn argmax4(rows: [&[f32]; 4], k: usize) -> [usize; 4] {
-    let mut best = [0usize; 4];
-    let mut best_v: [f32; 4] = std::array::from_fn(|q| rows[q][0]);
-    for j in 1..k {
-        for q in 0..4 {
-            let x = rows[q][j];
-            let greater = x > best_v[q];
-            best[q] = if greater { j } else { best[q] };
-            best_v[q] = if greater { x } else { best_v[q] };
-        }
-    }
-    best
 }
 
 /// Lifts the winner of each tied row of `votes` (rows of `k` vote shares)

@@ -1069,7 +1069,11 @@ mod tests {
                 b[3 * k] = 7.0; // a later bad row in the same group is not the one named
             }
             let e = prepare_rows(&mut b, &classes, task, &opts, &ids).unwrap_err();
-            assert_eq!(e.location().id.as_deref(), Some(bad.to_string().as_str()), "{e}");
+            assert_eq!(
+                e.location().id.as_deref(),
+                Some(bad.to_string().as_str()),
+                "{e}"
+            );
         }
     }
 

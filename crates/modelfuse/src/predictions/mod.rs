@@ -440,6 +440,40 @@ pub fn argmax(row: &[f32]) -> usize {
     best
 }
 
+/// The [`argmax`] of four rows of `k` scores, scanned side by side: one
+/// row's argmax is a chain of dependent compare-and-selects (one per
+/// class), and four independent chains let the core overlap them. Each is
+/// still the first maximum.
+#[inline(always)]
+pub(crate) fn argmax4(rows: [&[f32]; 4], k: usize) -> [usize; 4] {
+    let mut best = [0usize; 4];
+    let mut best_v: [f32; 4] = std::array::from_fn(|q| rows[q][0]);
+    for j in 1..k {
+        for q in 0..4 {
+            let x = rows[q][j];
+            let greater = x > best_v[q];
+            best[q] = if greater { j } else { best[q] };
+            best_v[q] = if greater { x } else { best_v[q] };
+        }
+    }
+    best
+}
+
+/// The [`argmax`] of every row of `k` scores in `rows`, four rows at a time
+/// (see [`argmax4`]).
+pub(crate) fn argmax_rows(rows: &[f32], k: usize) -> Vec<usize> {
+    let mut out = Vec::with_capacity(rows.len() / k.max(1));
+    if k == 0 {
+        return out;
+    }
+    let mut quads = rows.chunks_exact(4 * k);
+    for r in &mut quads {
+        out.extend(argmax4(std::array::from_fn(|q| &r[q * k..(q + 1) * k]), k));
+    }
+    out.extend(quads.remainder().chunks_exact(k).map(argmax));
+    out
+}
+
 /// Numerically stable softmax: shift by the maximum so `exp` never overflows.
 pub(crate) fn softmax_in_place(row: &mut [f32]) {
     let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
