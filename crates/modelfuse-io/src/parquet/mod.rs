@@ -32,7 +32,7 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, AsArray, Float32Array, RecordBatch, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Float32Type, Int64Type, Schema};
-use modelfuse::{Content, ModelOutput, Predictions, Task};
+use modelfuse::{Content, IdsBuilder, ModelOutput, Predictions, Task};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReader};
 use parquet::arrow::{ArrowWriter, ProjectionMask, parquet_to_arrow_field_levels};
 use parquet::basic::{Compression, ZstdLevel};
@@ -267,23 +267,20 @@ impl Batch {
     fn push_keys(
         &self,
         j: usize,
-        out: &mut Vec<String>,
+        out: &mut IdsBuilder,
         names: &[String],
         what: &str,
     ) -> Result<()> {
         if let Some(a) = &self.columns[j]
             && a.data_type() == &DataType::Int64
         {
-            out.extend(
-                a.as_primitive::<Int64Type>()
-                    .values()
-                    .iter()
-                    .map(i64::to_string),
-            );
+            for &v in a.as_primitive::<Int64Type>().values() {
+                out.push_int(v);
+            }
             return Ok(());
         }
         for i in 0..self.len {
-            out.push(self.key(j, i, names, what)?.to_string());
+            out.push(self.key(j, i, names, what)?);
         }
         Ok(())
     }
@@ -348,7 +345,7 @@ pub(crate) fn read_table(path: &Path, name: String) -> Result<(ModelOutput, Opti
     let mut reader = source.read(&used)?;
     reader.int_keys = Some(id);
     let names = reader.names.clone();
-    let mut ids = Vec::new();
+    let mut ids = IdsBuilder::default();
     let mut scores = Vec::new();
     let mut labels = Vec::new();
     let mut values = Vec::new();
@@ -399,7 +396,7 @@ pub(crate) fn read_table(path: &Path, name: String) -> Result<(ModelOutput, Opti
     Ok((
         ModelOutput {
             name,
-            ids: ids.into(),
+            ids: ids.finish(),
             content,
         },
         segments,
