@@ -206,7 +206,7 @@ pub(crate) fn finish(preds: &Predictions, mut acc: Vec<f64>) -> Predictions {
 }
 
 /// [`finish`] on whole rows of `k` accumulated scores, in place.
-fn finish_rows(task: Task, k: usize, acc: &mut [f64]) {
+pub(crate) fn finish_rows(task: Task, k: usize, acc: &mut [f64]) {
     match task {
         Task::Binary | Task::Multiclass { .. } => {
             for row in acc.chunks_exact_mut(k) {
