@@ -586,3 +586,48 @@ pub struct TestScore {
     /// Every metric of the fused predictions.
     pub all: Vec<(Metric, f64)>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fusers::MeanParams;
+    use crate::fusers::test_support::probs;
+
+    #[test]
+    fn progress_comes_before_each_candidate_and_each_of_its_folds() {
+        let n = 30;
+        let y: Vec<usize> = (0..n).map(|i| i % 2).collect();
+        let model = |skill: f32| -> Vec<f32> {
+            y.iter()
+                .flat_map(|&c| {
+                    let p = if c == 1 { skill } else { 1.0 - skill };
+                    [1.0 - p, p]
+                })
+                .collect()
+        };
+        let preds = probs(&[model(0.7), model(0.6)], 2);
+        let mean = FuserSpec::Mean(MeanParams {});
+        let opts = AutoOptions {
+            folds: 3,
+            resamples: 50,
+            candidates: Some(vec![
+                Candidate::plain(mean.clone()),
+                Candidate::pruned(mean),
+            ]),
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        search(&preds, &Targets::Classes(y.clone()), &opts, |p| {
+            seen.push((p.done, p.total, p.what.to_string(), p.fold));
+        })
+        .unwrap();
+        let step = |done, what: &str, fold| (done, 4, what.to_string(), fold);
+        let mut want = vec![step(0, "the single models", None)];
+        for (c, what) in ["mean", "mean + pruning"].into_iter().enumerate() {
+            want.push(step(2 + c, what, None));
+            want.extend((0..3).map(|f| step(2 + c, what, Some((f, 3)))));
+        }
+        want.push(step(4, "done", None));
+        assert_eq!(seen, want);
+    }
+}
