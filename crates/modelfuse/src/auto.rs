@@ -290,8 +290,23 @@ pub struct AutoReport {
     pub fitted: Option<FittedFuser>,
 }
 
-/// Runs the search. `progress(done, total, what)` is called before each
-/// candidate.
+/// Where the search is, for a progress display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress<'a> {
+    /// Steps done: the single models count one each, then each candidate.
+    pub done: usize,
+    /// All the steps.
+    pub total: usize,
+    /// The step starting now (a candidate's name).
+    pub what: &'a str,
+    /// The candidate's fold starting now and the number of folds (`None`
+    /// before the candidate's first fold): the folds of one candidate cost
+    /// about the same, which is what an estimate of its time left rests on.
+    pub fold: Option<(usize, usize)>,
+}
+
+/// Runs the search. `progress` is called before each candidate and each of
+/// its folds.
 ///
 /// # Errors
 ///
@@ -301,7 +316,7 @@ pub fn search(
     preds: &Predictions,
     targets: &Targets,
     opts: &AutoOptions,
-    mut progress: impl FnMut(usize, usize, &str),
+    progress: impl FnMut(Progress<'_>),
 ) -> Result<AutoReport> {
     let started = Instant::now();
     let deadline = opts.budget.map(|b| started + b);
@@ -329,7 +344,17 @@ pub fn search(
     // Single models: their predictions are already out of sample.
     let mut leaderboard = Vec::new();
     let mut best: Option<(usize, f64)> = None;
-    progress(0, total, "the single models");
+    // Called from the per-fold hook too, which may only borrow it.
+    let progress = std::cell::RefCell::new(progress);
+    let report = |done: usize, what: &str, fold: Option<(usize, usize)>| {
+        (progress.borrow_mut())(Progress {
+            done,
+            total,
+            what,
+            fold,
+        })
+    };
+    report(0, "the single models", None);
     let blocks: Vec<&[f32]> = (0..preds.n_models()).map(|m| preds.model(m)).collect();
     let scores = verdict::bootstrap_intervals(metric, preds, &blocks, targets, &boot)?;
     for (m, score) in scores.into_iter().enumerate() {
@@ -353,7 +378,7 @@ pub fn search(
     let train_rows = preds.n_samples() - preds.n_samples() / folds.len().max(1);
     for (c, cand) in candidates.iter().enumerate() {
         let name = cand.name(task);
-        progress(preds.n_models() + c, total, &name);
+        report(preds.n_models() + c, &name, None);
         if let Some(budget) = opts.budget.filter(|b| started.elapsed() >= *b) {
             budget_cut += 1;
             skipped.push(Skipped {
@@ -378,12 +403,15 @@ pub fn search(
             preds,
             targets,
             &folds,
-            |f| match deadline {
-                Some(d) if Instant::now() >= d => {
-                    stopped_at.set(Some(f));
-                    Err(Error::invalid_value("the time budget was spent"))
+            |f| {
+                report(preds.n_models() + c, &name, Some((f, folds.len())));
+                match deadline {
+                    Some(d) if Instant::now() >= d => {
+                        stopped_at.set(Some(f));
+                        Err(Error::invalid_value("the time budget was spent"))
+                    }
+                    _ => Ok(()),
                 }
-                _ => Ok(()),
             },
         )
         .and_then(|oof| {
@@ -468,7 +496,7 @@ pub fn search(
             )
         }
     };
-    progress(total, total, "done");
+    report(total, "done", None);
     let verdict = match (budget_cut, opts.budget) {
         (0, _) | (_, None) => verdict,
         (cut, Some(budget)) => format!(
@@ -557,4 +585,49 @@ pub struct TestScore {
     pub gain: Comparison,
     /// Every metric of the fused predictions.
     pub all: Vec<(Metric, f64)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fusers::MeanParams;
+    use crate::fusers::test_support::probs;
+
+    #[test]
+    fn progress_comes_before_each_candidate_and_each_of_its_folds() {
+        let n = 30;
+        let y: Vec<usize> = (0..n).map(|i| i % 2).collect();
+        let model = |skill: f32| -> Vec<f32> {
+            y.iter()
+                .flat_map(|&c| {
+                    let p = if c == 1 { skill } else { 1.0 - skill };
+                    [1.0 - p, p]
+                })
+                .collect()
+        };
+        let preds = probs(&[model(0.7), model(0.6)], 2);
+        let mean = FuserSpec::Mean(MeanParams {});
+        let opts = AutoOptions {
+            folds: 3,
+            resamples: 50,
+            candidates: Some(vec![
+                Candidate::plain(mean.clone()),
+                Candidate::pruned(mean),
+            ]),
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        search(&preds, &Targets::Classes(y.clone()), &opts, |p| {
+            seen.push((p.done, p.total, p.what.to_string(), p.fold));
+        })
+        .unwrap();
+        let step = |done, what: &str, fold| (done, 4, what.to_string(), fold);
+        let mut want = vec![step(0, "the single models", None)];
+        for (c, what) in ["mean", "mean + pruning"].into_iter().enumerate() {
+            want.push(step(2 + c, what, None));
+            want.extend((0..3).map(|f| step(2 + c, what, Some((f, 3)))));
+        }
+        want.push(step(4, "done", None));
+        assert_eq!(seen, want);
+    }
 }

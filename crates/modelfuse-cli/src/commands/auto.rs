@@ -198,8 +198,20 @@ pub fn run(args: AutoArgs) -> Result<()> {
     };
 
     let step = crate::progress::Step::start("searching fusers");
-    let report = auto::search(preds, &targets, &opts, |done, total, what| {
-        step.set(done, total, what);
+    // Each candidate's folds cost about the same: after its first, the time
+    // it has left is estimated from them.
+    let mut candidate = crate::progress::Eta::start();
+    let report = auto::search(preds, &targets, &opts, |p| match p.fold {
+        None => {
+            candidate = crate::progress::Eta::start();
+            step.set(p.done, p.total, p.what);
+        }
+        Some((f, n)) => step.set_until(
+            p.done,
+            p.total,
+            &format!("{}: fold {} of {n}", p.what, f + 1),
+            candidate.ends(f, n),
+        ),
     })?;
     step.finish();
     let fitted = report

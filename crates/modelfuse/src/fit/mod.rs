@@ -15,6 +15,7 @@
 
 pub mod cv;
 pub mod prune;
+mod prune_mean;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -233,6 +234,16 @@ impl FuserSpec {
                 "pruning needs a method without fixed per-model weights; {} names its weights",
                 self.method()
             )));
+        }
+        if let FuserSpec::Mean(_) | FuserSpec::SoftVote(_) = self {
+            // The unweighted mean learns nothing: its out-of-fold fusion is
+            // the mean itself, scored from running sums (the same scores).
+            return prune::prune_by(
+                preds,
+                targets,
+                opts,
+                &prune_mean::MeanSums { preds, targets },
+            );
         }
         let folds = options.folds_over(targets, preds.n_outputs())?;
         prune::prune(preds, targets, opts, |subset| {

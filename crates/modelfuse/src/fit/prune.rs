@@ -10,7 +10,9 @@
 //!    elimination. Score the fuser by cross-validation with all remaining
 //!    models, then without each one; drop the model whose removal helps most,
 //!    and repeat while removing one still helps by more than `min_gain`
-//!    (relative). Cost: O(M²) cross-validated fits.
+//!    (relative). Cost: O(M²) cross-validated fits in general; for the
+//!    arithmetic mean, which learns nothing, O(M·N·K) per step, each removal
+//!    scored from the running sum of the kept models (`fit::prune_mean`).
 //!
 //! The fusion is scored out of fold, so a learned fuser never judges a model
 //! on rows whose labels it was fitted on.
@@ -61,6 +63,62 @@ pub struct Pruning {
     pub score_after: f64,
 }
 
+/// The fusion's out-of-fold scores on subsets of the models, as backward
+/// elimination asks for them. A subset is a list of model indices in model
+/// order.
+///
+/// [`prune`] judges through any fuser's out-of-fold predictions on a copied
+/// subset; a fuser whose out-of-fold fusion is cheap to update (the
+/// arithmetic mean, `fit::prune_mean`) scores a step's removals from what
+/// they share instead, and must give the same scores.
+pub trait SubsetScores: Sync {
+    /// The out-of-fold `metric` of the fusion of the models `kept`.
+    ///
+    /// # Errors
+    ///
+    /// Any error of the fusion or of scoring.
+    fn score(&self, metric: Metric, kept: &[usize]) -> Result<f64>;
+
+    /// The scores of `kept` without each of its models in turn (element
+    /// `pos`: without `kept[pos]`), each equal to what [`score`] gives for
+    /// that subset. By default every removal is scored by [`score`], in
+    /// parallel.
+    ///
+    /// [`score`]: SubsetScores::score
+    fn removals(&self, metric: Metric, kept: &[usize]) -> Vec<Result<f64>> {
+        (0..kept.len())
+            .into_par_iter()
+            .map(|pos| {
+                let mut without = kept.to_vec();
+                without.remove(pos);
+                self.score(metric, &without)
+            })
+            .collect()
+    }
+}
+
+/// Scores through a fuser's out-of-fold predictions on each subset, copied
+/// out of the predictions: what any fuser, learned or not, can be judged by.
+struct OutOfFold<'a, F> {
+    preds: &'a Predictions,
+    targets: &'a Targets,
+    oof: F,
+}
+
+impl<F> SubsetScores for OutOfFold<'_, F>
+where
+    F: Fn(&Predictions) -> Result<Predictions> + Sync,
+{
+    fn score(&self, metric: Metric, kept: &[usize]) -> Result<f64> {
+        let names: Vec<String> = kept
+            .iter()
+            .map(|&m| self.preds.models()[m].clone())
+            .collect();
+        let fused = (self.oof)(&self.preds.subset_models(&names)?)?;
+        metrics::score(metric, &fused, 0, self.targets)
+    }
+}
+
 /// Prunes the models of `preds`; `oof(subset)` gives the fusion's
 /// out-of-fold predictions on a subset of the models (see
 /// [`crate::fit::out_of_fold`]), which judge every removal; the removals
@@ -75,14 +133,34 @@ pub fn prune(
     opts: &PruneOptions,
     oof: impl Fn(&Predictions) -> Result<Predictions> + Sync,
 ) -> Result<Pruning> {
+    prune_by(
+        preds,
+        targets,
+        opts,
+        &OutOfFold {
+            preds,
+            targets,
+            oof,
+        },
+    )
+}
+
+/// [`prune`], judging subsets by `scores` (which must score the models of
+/// `preds` against `targets`).
+///
+/// # Errors
+///
+/// Any error of `scores` or of scoring.
+pub fn prune_by(
+    preds: &Predictions,
+    targets: &Targets,
+    opts: &PruneOptions,
+    scores: &impl SubsetScores,
+) -> Result<Pruning> {
     let metric = opts
         .metric
         .unwrap_or_else(|| Metric::default_for(preds.task()));
     let better = |a: f64, b: f64| metric.better(a, b);
-    let oof_score = |models: &[String]| -> Result<f64> {
-        let fused = oof(&preds.subset_models(models)?)?;
-        metrics::score(metric, &fused, 0, targets)
-    };
 
     let own: Vec<f64> = (0..preds.n_models())
         .map(|m| metrics::score(metric, preds, m, targets))
@@ -121,26 +199,14 @@ pub fn prune(
     }
 
     // 2. Backward elimination on the out-of-fold score of the fusion.
-    let names = |idx: &[usize]| {
-        idx.iter()
-            .map(|&m| preds.models()[m].clone())
-            .collect::<Vec<_>>()
-    };
-    let score_before = oof_score(preds.models())?;
-    let mut current = oof_score(&names(&kept))?;
+    let all: Vec<usize> = (0..preds.n_models()).collect();
+    let score_before = scores.score(metric, &all)?;
+    let mut current = scores.score(metric, &kept)?;
     while kept.len() > 1 {
-        // Every removal is scored in parallel, then chosen in model order
-        // as a sequential loop would (the first best; the first error).
-        let scores: Vec<Result<f64>> = (0..kept.len())
-            .into_par_iter()
-            .map(|pos| {
-                let mut without = kept.clone();
-                without.remove(pos);
-                oof_score(&names(&without))
-            })
-            .collect();
+        // The removals may be scored in parallel; they are chosen in model
+        // order as a sequential loop would (the first best; the first error).
         let mut best: Option<(usize, f64)> = None;
-        for (pos, s) in scores.into_iter().enumerate() {
+        for (pos, s) in scores.removals(metric, &kept).into_iter().enumerate() {
             let s = s?;
             if best.is_none_or(|(_, b)| better(s, b)) {
                 best = Some((pos, s));
@@ -161,7 +227,7 @@ pub fn prune(
         current = s;
     }
     Ok(Pruning {
-        kept: names(&kept),
+        kept: kept.iter().map(|&m| preds.models()[m].clone()).collect(),
         dropped,
         metric,
         score_before,
