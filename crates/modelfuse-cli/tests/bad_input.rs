@@ -52,8 +52,8 @@ fn npy_ordered(descr: &str, fortran: bool, shape: &str, data: &[u8]) -> Vec<u8> 
 fn parquet_with_text_scores() -> Vec<u8> {
     use std::sync::Arc;
 
-    use arrow::array::{ArrayRef, StringArray};
-    use arrow::record_batch::RecordBatch;
+    use arrow_array::RecordBatch;
+    use arrow_array::{ArrayRef, StringArray};
     let ids: ArrayRef = Arc::new(StringArray::from(vec!["1", "2"]));
     let a: ArrayRef = Arc::new(StringArray::from(vec!["0.9", "0.2"]));
     let b: ArrayRef = Arc::new(StringArray::from(vec!["0.1", "0.8"]));
@@ -84,8 +84,8 @@ fn f32s(values: &[f32], big_endian: bool) -> Vec<u8> {
 
 /// A Parquet file of the given columns, one row group per slice of `groups`
 /// rows (a 0 is an empty row group).
-fn parquet_file(columns: Vec<(&str, arrow::array::ArrayRef)>, groups: &[usize]) -> Vec<u8> {
-    use arrow::record_batch::RecordBatch;
+fn parquet_file(columns: Vec<(&str, arrow_array::ArrayRef)>, groups: &[usize]) -> Vec<u8> {
+    use arrow_array::RecordBatch;
     let batch = RecordBatch::try_from_iter(columns).unwrap();
     let mut out = Vec::new();
     let mut w = parquet::arrow::ArrowWriter::try_new(&mut out, batch.schema(), None).unwrap();
@@ -99,18 +99,18 @@ fn parquet_file(columns: Vec<(&str, arrow::array::ArrayRef)>, groups: &[usize]) 
     out
 }
 
-fn parquet_ids() -> arrow::array::ArrayRef {
-    std::sync::Arc::new(arrow::array::StringArray::from(vec!["1", "2"]))
+fn parquet_ids() -> arrow_array::ArrayRef {
+    std::sync::Arc::new(arrow_array::StringArray::from(vec!["1", "2"]))
 }
 
-fn parquet_scores(values: Vec<Option<f32>>) -> arrow::array::ArrayRef {
-    std::sync::Arc::new(arrow::array::Float32Array::from(values))
+fn parquet_scores(values: Vec<Option<f32>>) -> arrow_array::ArrayRef {
+    std::sync::Arc::new(arrow_array::Float32Array::from(values))
 }
 
 /// A Parquet file whose class column `a` holds lists of numbers.
 fn parquet_with_a_list_column() -> Vec<u8> {
-    use arrow::array::ListArray;
-    use arrow::datatypes::Float32Type;
+    use arrow_array::ListArray;
+    use arrow_array::types::Float32Type;
     let list = ListArray::from_iter_primitive::<Float32Type, _, _>(vec![
         Some(vec![Some(0.9f32), Some(0.1)]),
         Some(vec![Some(0.2), Some(0.8)]),

@@ -109,7 +109,7 @@ pub(crate) fn missing_doc(output: &ModelOutput) -> Error {
 mod tests {
     use std::sync::Arc;
 
-    use arrow::array::{ArrayRef, Float32Array, Int64Array, RecordBatch, StringArray};
+    use arrow_array::{ArrayRef, Float32Array, Int64Array, RecordBatch, StringArray};
     use modelfuse::Content;
 
     use crate::{ErrorKind, read_predictions, read_segments};

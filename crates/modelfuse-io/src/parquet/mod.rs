@@ -1,4 +1,5 @@
-//! Parquet prediction and labels files, read and written through arrow.
+//! Parquet prediction and labels files, read and written through arrow-rs (its array crates
+//! only: the conversions a column needs are in [`convert`]).
 //!
 //! The column layout is the one CSV files follow ([`crate::columns`]); the
 //! types allowed for each role are:
@@ -29,9 +30,10 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, Float32Array, RecordBatch, StringArray};
-use arrow::compute::cast;
-use arrow::datatypes::{DataType, Field, Float32Type, Int64Type, Schema};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float32Type, Int64Type};
+use arrow_array::{Array, ArrayRef, Float32Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
 use modelfuse::{Content, IdsBuilder, ModelOutput, Predictions, Task};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReader};
 use parquet::arrow::{ArrowWriter, ProjectionMask, parquet_to_arrow_field_levels};
@@ -44,6 +46,7 @@ use crate::rows::{Entry, Position, Table, label_column, no_data_rows};
 use crate::segments::SegmentParts;
 use levels::CheckedRowGroups;
 
+mod convert;
 mod levels;
 mod pages;
 mod thrift;
@@ -222,27 +225,31 @@ impl Reader {
         let mut columns = vec![None; self.names.len()];
         for (k, &j) in self.used.iter().enumerate() {
             let Some(role) = roles[j] else { continue };
-            let to = match role {
-                Role::Key => DataType::Utf8,
-                Role::Number => DataType::Float32,
-            };
             let name = &self.names[j];
             let raw = batch.column(k);
-            let keep = self.int_keys == Some(j) && raw.data_type() == &DataType::Int64;
-            let array = if keep {
-                Ok(raw.clone())
-            } else {
-                cast(raw, &to)
-            };
-            let array = array.map_err(|e| {
-                Error::parse_from(&format!("cannot convert the column to {to}"), e)
-                    .in_column(name.clone())
-            })?;
-            if let Some(i) = (0..array.len()).find(|&i| array.is_null(i)) {
+            if let Some(i) = convert::first_null(raw.as_ref()) {
                 return Err(Error::parse("expected a value, found null")
                     .at_row(first_row + i as u64)
                     .in_column(name.clone()));
             }
+            let keep = self.int_keys == Some(j) && raw.data_type() == &DataType::Int64;
+            let array = match role {
+                _ if keep => Some(raw.clone()),
+                Role::Key => convert::to_text(raw.as_ref()),
+                Role::Number => convert::to_f32(raw.as_ref()),
+            };
+            // The schema was checked against each role before reading.
+            let array = array.ok_or_else(|| {
+                let to = match role {
+                    Role::Key => "text",
+                    Role::Number => "numbers",
+                };
+                Error::format(format!(
+                    "cannot convert a column of {} to {to}",
+                    raw.data_type()
+                ))
+                .in_column(name.clone())
+            })?;
             columns[j] = Some(array);
         }
         Ok(Some(Batch {
@@ -503,7 +510,7 @@ fn is_number_type(ty: &DataType) -> bool {
 mod tests {
     use super::*;
     use crate::{ErrorKind, read_labels, read_predictions, write_predictions};
-    use arrow::array::{Float64Array, Int64Array, UInt16Array};
+    use arrow_array::{Float64Array, Int64Array, UInt16Array};
     use modelfuse::BuildOptions;
 
     /// Writes a Parquet file from named columns, in row groups of `group`.
@@ -637,6 +644,116 @@ mod tests {
         };
         assert_eq!(columns, ["pos", "neg"]);
         assert_eq!(&values[18..], [0.9, 0.0]);
+    }
+
+    /// Every key and number type, with edge values, read as the reader has
+    /// always read them (the expected text is what arrow's cast gave, pinned
+    /// before the reader did its own conversions).
+    #[test]
+    fn parquet_converts_every_key_and_number_type_as_before() {
+        use arrow_array::types::Int32Type;
+        use arrow_array::{
+            DictionaryArray, Float16Array, Float32Array, Int8Array, LargeStringArray,
+            StringViewArray, UInt8Array, UInt64Array,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let keys: Vec<(&str, ArrayRef)> = vec![
+            ("utf8", Arc::new(StringArray::from(vec![" a", "b ", "7"]))),
+            (
+                "large",
+                Arc::new(LargeStringArray::from(vec!["a", "é", "c"])),
+            ),
+            (
+                "view",
+                Arc::new(StringViewArray::from(vec![
+                    "x",
+                    "a longer view string",
+                    "z",
+                ])),
+            ),
+            (
+                "dict",
+                Arc::new(
+                    vec!["p", "q", "p"]
+                        .into_iter()
+                        .collect::<DictionaryArray<Int32Type>>(),
+                ),
+            ),
+            ("i8", Arc::new(Int8Array::from(vec![-128, 0, 127]))),
+            ("u64", Arc::new(UInt64Array::from(vec![0, 1, u64::MAX]))),
+            ("i64", Arc::new(Int64Array::from(vec![i64::MIN, 2, 0]))),
+        ];
+        let mut seen = Vec::new();
+        for (name, ids) in keys {
+            let path = dir.path().join(format!("{name}.parquet"));
+            let score: ArrayRef = Arc::new(Float32Array::from(vec![0.5, 0.25, 1.0]));
+            write_columns(&path, vec![("id", ids), ("s", score)], 2);
+            let out = read_predictions(&path).unwrap();
+            seen.push(format!("{name}: {:?}", out.ids.iter().collect::<Vec<_>>()));
+        }
+        let numbers: Vec<(&str, ArrayRef)> = vec![
+            (
+                "f16",
+                Arc::new(Float16Array::from(vec![
+                    half::f16::from_f32(0.1),
+                    half::f16::from_f32(-0.0),
+                    half::f16::from_f32(65504.0),
+                ])),
+            ),
+            (
+                "f32",
+                Arc::new(Float32Array::from(vec![0.1, 1e-40, 3.4028235e38])),
+            ),
+            (
+                "f64",
+                Arc::new(Float64Array::from(vec![0.1, 1e20, 1.0000000596046448])),
+            ),
+            (
+                "i64",
+                Arc::new(Int64Array::from(vec![16_777_217, -3, 123_456_789_012])),
+            ),
+            ("u8", Arc::new(UInt8Array::from(vec![0, 1, 255]))),
+        ];
+        for (name, values) in numbers {
+            let path = dir.path().join(format!("n_{name}.parquet"));
+            let ids: ArrayRef = Arc::new(Int64Array::from(vec![0, 1, 2]));
+            write_columns(&path, vec![("id", ids.clone()), ("s", values.clone())], 2);
+            let Content::Scores { values: read, .. } = read_predictions(&path).unwrap().content
+            else {
+                panic!("expected scores")
+            };
+            let bits: Vec<u32> = read.iter().map(|x| x.to_bits()).collect();
+            seen.push(format!("{name} as f32: {bits:?}"));
+            let path = dir.path().join(format!("l_{name}.parquet"));
+            write_columns(&path, vec![("id", ids), ("value", values)], 2);
+            let text: Vec<String> = read_labels(&path)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.1)
+                .collect();
+            seen.push(format!("{name} as text: {text:?}"));
+        }
+        let expected = [
+            r#"utf8: ["a", "b", "7"]"#,
+            r#"large: ["a", "é", "c"]"#,
+            r#"view: ["x", "a longer view string", "z"]"#,
+            r#"dict: ["p", "q", "p"]"#,
+            r#"i8: ["-128", "0", "127"]"#,
+            r#"u64: ["0", "1", "18446744073709551615"]"#,
+            r#"i64: ["-9223372036854775808", "2", "0"]"#,
+            "f16 as f32: [1036828672, 2147483648, 1199562752]",
+            r#"f16 as text: ["0.099975586", "-0", "65504"]"#,
+            "f32 as f32: [1036831949, 71362, 2139095039]",
+            r#"f32 as text: ["0.1", "1e-40", "3.4028235e38"]"#,
+            // 1.0000000596046448 lies halfway between two f32s: to even, 1.0.
+            "f64 as f32: [1036831949, 1621981420, 1065353216]",
+            r#"f64 as text: ["0.1", "1e20", "1.0000000596046448"]"#,
+            "i64 as f32: [1266679808, 3225419776, 1374024905]",
+            r#"i64 as text: ["16777217", "-3", "123456789012"]"#,
+            "u8 as f32: [0, 1065353216, 1132396544]",
+            r#"u8 as text: ["0", "1", "255"]"#,
+        ];
+        assert_eq!(seen, expected);
     }
 
     #[test]
